@@ -1,0 +1,410 @@
+//! Checkout sessions: creation with a fixed quote, reads, lists, cancel, and applying
+//! settlement results together with the events they raise.
+
+pub mod model;
+pub mod settle;
+pub mod uri;
+
+use crate::engine::config::{Mode, RateSource};
+use crate::engine::events::{self, types};
+use crate::engine::ids::SessionId;
+use crate::engine::money::{quote_atomic, Decimal, FiatAmount};
+use crate::engine::{wallet, Error, Result, Service};
+use alloy_primitives::Address;
+use chrono::{DateTime, Duration, Utc};
+use model::{CheckoutSession, PaymentRow, SessionRow};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use settle::{settle, Status};
+use sqlx::SqliteConnection;
+
+/// Metadata limits of SPEC §6.
+const MAX_METADATA_KEYS: usize = 50;
+const MAX_METADATA_KEY_CHARS: usize = 40;
+const MAX_METADATA_VALUE_CHARS: usize = 500;
+const MAX_SUCCESS_URL: usize = 2048;
+/// Longest session lifetime a caller may ask for: one week.
+const MAX_EXPIRES_MINUTES: i64 = 10_080;
+
+/// A request to create a session (the API body, the CLI flags and the IPC call all map here).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NewSession {
+    /// The fiat amount to charge.
+    pub amount: FiatInput,
+    /// Network id; the first configured network (of the caller's mode) when absent.
+    pub network: Option<String>,
+    /// Asset symbol; the network's native coin when absent.
+    pub asset: Option<String>,
+    /// The merchant's own key/value strings (order id and the like).
+    pub metadata: Option<Map<String, Value>>,
+    /// Where the hosted page links after payment.
+    pub success_url: Option<String>,
+    /// Lifetime; `store.expiry_minutes` when absent.
+    pub expires_in_minutes: Option<i64>,
+}
+
+/// `{"value": "50.00", "currency": "USD"}`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FiatInput {
+    /// Positive decimal string.
+    pub value: String,
+    /// ISO 4217; the store's currency when absent.
+    pub currency: Option<String>,
+}
+
+/// Filters and cursor of a session list.
+#[derive(Debug, Clone, Default)]
+pub struct ListQuery {
+    /// Only sessions with this status.
+    pub status: Option<String>,
+    /// Page size, 1 to 100 (default 10).
+    pub limit: Option<i64>,
+    /// Return sessions older than this id.
+    pub starting_after: Option<String>,
+}
+
+/// A page of a list.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Page<T> {
+    /// Always `"list"`.
+    pub object: &'static str,
+    /// Newest first.
+    pub data: Vec<T>,
+    /// Whether older items exist.
+    pub has_more: bool,
+}
+
+/// Validates a page size.
+pub fn page_limit(limit: Option<i64>) -> Result<i64> {
+    match limit.unwrap_or(10) {
+        l @ 1..=100 => Ok(l),
+        other => Err(Error::invalid("limit", format!("limit must be 1 to 100, not {other}"))),
+    }
+}
+
+fn validate_metadata(metadata: &Map<String, Value>) -> Result<()> {
+    if metadata.len() > MAX_METADATA_KEYS {
+        return Err(Error::invalid("metadata", format!("metadata has more than {MAX_METADATA_KEYS} keys")));
+    }
+    for (k, v) in metadata {
+        if k.is_empty() || k.chars().count() > MAX_METADATA_KEY_CHARS {
+            return Err(Error::invalid("metadata", format!("metadata keys must be 1 to {MAX_METADATA_KEY_CHARS} characters")));
+        }
+        match v {
+            Value::String(s) if s.chars().count() <= MAX_METADATA_VALUE_CHARS => {}
+            Value::String(_) => {
+                return Err(Error::invalid(&format!("metadata[{k}]"), format!("metadata values must be at most {MAX_METADATA_VALUE_CHARS} characters")))
+            }
+            _ => return Err(Error::invalid(&format!("metadata[{k}]"), "metadata values must be strings")),
+        }
+    }
+    Ok(())
+}
+
+fn validate_success_url(u: &str) -> Result<()> {
+    let ok = u.len() <= MAX_SUCCESS_URL
+        && url::Url::parse(u).is_ok_and(|p| matches!(p.scheme(), "http" | "https") && p.host().is_some());
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::invalid("successUrl", "successUrl must be an http:// or https:// URL of at most 2048 characters"))
+    }
+}
+
+/// What a session is priced in, resolved from the config.
+struct Pricing {
+    symbol: String,
+    decimals: u32,
+    round_decimals: u32,
+    contract: Option<Address>,
+    rate: Decimal,
+}
+
+fn pricing(network: &crate::engine::config::NetworkConfig, asset: Option<&str>) -> Result<Pricing> {
+    let fixed = |src: &RateSource, symbol: &str| match src {
+        RateSource::Fixed(d) => Ok(d.0.clone()),
+        RateSource::Chainlink(_) => Err(Error::Conflict(format!(
+            "{symbol} on `{}` is priced by a Chainlink feed, which needs the chain watcher; use a fixed rate until it is available",
+            network.id()
+        ))),
+    };
+    let native = &network.native;
+    match asset {
+        None => Ok(Pricing {
+            symbol: native.symbol.clone(),
+            decimals: native.decimals,
+            round_decimals: native.display_decimals,
+            contract: None,
+            rate: fixed(&native.rate, &native.symbol)?,
+        }),
+        Some(s) if s == native.symbol => pricing(network, None),
+        Some(s) => {
+            let t = network.tokens.iter().find(|t| t.symbol.get_ref().0 == s).ok_or_else(|| {
+                let mut known: Vec<&str> = vec![&native.symbol];
+                known.extend(network.tokens.iter().map(|t| t.symbol.get_ref().0.as_str()));
+                Error::invalid("asset", format!("unknown asset `{}` on network `{}` (known: {})", truncated(s), network.id(), known.join(", ")))
+            })?;
+            let decimals = t.decimals.get() as u32;
+            Ok(Pricing {
+                symbol: s.to_string(),
+                decimals,
+                round_decimals: decimals,
+                contract: Some(t.address),
+                rate: fixed(&t.rate, s)?,
+            })
+        }
+    }
+}
+
+fn truncated(s: &str) -> String {
+    s.chars().take(40).collect()
+}
+
+/// Creates a session: validates, quotes, allocates a fresh address and writes the session and
+/// its `session.created` event in one transaction. `scope` limits the caller to one mode.
+pub async fn create(svc: &Service, req: NewSession, scope: Option<Mode>) -> Result<CheckoutSession> {
+    let cfg = svc.config();
+    let currency = req.amount.currency.as_deref().unwrap_or(&cfg.store.default_currency.0);
+    let fiat = FiatAmount::parse(&req.amount.value, currency, "amount.value")?;
+    if currency != cfg.store.default_currency.0 {
+        return Err(Error::invalid(
+            "amount.currency",
+            format!("this store prices in {}; `{}` is not supported", cfg.store.default_currency.0, truncated(currency)),
+        ));
+    }
+    let network = match req.network.as_deref() {
+        Some(id) => cfg.network(id).ok_or_else(|| {
+            let known: Vec<&str> = cfg.networks.iter().map(|n| n.id()).collect();
+            Error::invalid("network", format!("unknown network `{}` (configured: {})", truncated(id), if known.is_empty() { "none".into() } else { known.join(", ") }))
+        })?,
+        None => cfg
+            .networks
+            .iter()
+            .find(|n| scope.is_none_or(|m| n.mode == m))
+            .ok_or_else(|| Error::invalid("network", "no network is configured for this mode; add one to chaintill.toml"))?,
+    };
+    if let Some(m) = scope {
+        if network.mode != m {
+            return Err(Error::Forbidden(format!("a {} key cannot use the {} network `{}`", m.as_str(), network.mode.as_str(), network.id())));
+        }
+    }
+    let price = pricing(network, req.asset.as_deref())?;
+    let metadata = req.metadata.unwrap_or_default();
+    validate_metadata(&metadata)?;
+    if let Some(u) = &req.success_url {
+        validate_success_url(u)?;
+    }
+    let minutes = req.expires_in_minutes.unwrap_or(cfg.store.expiry_minutes.get());
+    if !(1..=MAX_EXPIRES_MINUTES).contains(&minutes) {
+        return Err(Error::invalid("expiresInMinutes", format!("expiresInMinutes must be 1 to {MAX_EXPIRES_MINUTES}")));
+    }
+    let amount = quote_atomic(&fiat.value, &price.rate, price.decimals, price.round_decimals)?;
+    if amount.is_zero() {
+        return Err(Error::invalid("amount.value", "amount is too small to quote"));
+    }
+
+    let now = svc.now();
+    let id = SessionId::generate();
+    let mut tx = svc.pool().begin().await?;
+    let (index, address) = wallet::allocate_address(&mut tx).await?;
+    let uri = uri::payment_uri(address, network.chain_id(), amount, price.contract);
+    sqlx::query(
+        "INSERT INTO checkout_sessions (id, livemode, network_id, network_name, chain_id, asset_symbol, asset_decimals, \
+         asset_contract, address, address_index, amount_atomic, fiat_amount, fiat_currency, rate, payment_uri, \
+         required_confirmations, tolerance_percent, late_grace_ms, metadata, success_url, status, expires_at, created_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
+    )
+    .bind(id.as_str())
+    .bind(network.mode == Mode::Live)
+    .bind(network.id())
+    .bind(network.display_name())
+    .bind(network.chain_id() as i64)
+    .bind(&price.symbol)
+    .bind(price.decimals as i64)
+    .bind(price.contract.map(|c| c.to_checksum(None)))
+    .bind(address.to_checksum(None))
+    .bind(index as i64)
+    .bind(amount.to_string())
+    .bind(fiat.canonical())
+    .bind(&fiat.currency)
+    .bind(price.rate.as_str())
+    .bind(&uri)
+    .bind(network.confirmations.get())
+    .bind(cfg.store.underpaid_tolerance_percent.0.as_str())
+    .bind(cfg.store.late_grace_minutes.get() * 60_000)
+    .bind(Value::Object(metadata).to_string())
+    .bind(&req.success_url)
+    .bind((now + Duration::minutes(minutes)).timestamp_millis())
+    .bind(now.timestamp_millis())
+    .execute(&mut *tx)
+    .await?;
+    let session = load(&mut tx, svc, &id).await?;
+    events::record(&mut tx, types::SESSION_CREATED, Some(id.as_str()), session.livemode, &session, now).await?;
+    tx.commit().await?;
+    tracing::info!(session = %id, address = %session.address, amount = %session.amount.value, asset = %session.asset.symbol, "session created");
+    Ok(session)
+}
+
+async fn row(conn: &mut SqliteConnection, id: &str) -> Result<Option<SessionRow>> {
+    Ok(sqlx::query_as::<_, SessionRow>("SELECT * FROM checkout_sessions WHERE id = ?")
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?)
+}
+
+async fn payments(conn: &mut SqliteConnection, id: &str) -> Result<Vec<PaymentRow>> {
+    Ok(sqlx::query_as::<_, PaymentRow>(
+        "SELECT tx_hash, log_index, from_address, block_number, block_hash, amount_atomic, seen_at, block_timestamp \
+         FROM payments WHERE session_id = ? ORDER BY seen_at, id",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?)
+}
+
+async fn load(conn: &mut SqliteConnection, svc: &Service, id: &SessionId) -> Result<CheckoutSession> {
+    let r = row(conn, id.as_str())
+        .await?
+        .ok_or_else(|| Error::NotFound { kind: "checkout_session", id: id.to_string() })?;
+    let p = payments(conn, id.as_str()).await?;
+    CheckoutSession::from_rows(&r, &p, None, &svc.config().api.public_url.0)
+}
+
+fn in_scope(session: &CheckoutSession, scope: Option<Mode>) -> bool {
+    scope.is_none_or(|m| session.livemode == (m == Mode::Live))
+}
+
+/// One session. A session of the other mode is reported as not found.
+pub async fn get(svc: &Service, id: &str, scope: Option<Mode>) -> Result<CheckoutSession> {
+    let id = SessionId::parse(id)?;
+    let mut conn = svc.pool().acquire().await?;
+    let s = load(&mut conn, svc, &id).await?;
+    if !in_scope(&s, scope) {
+        return Err(Error::NotFound { kind: "checkout_session", id: id.to_string() });
+    }
+    Ok(s)
+}
+
+/// Sessions newest first, with an optional status filter and cursor.
+pub async fn list(svc: &Service, q: &ListQuery, scope: Option<Mode>) -> Result<Page<CheckoutSession>> {
+    let limit = page_limit(q.limit)?;
+    if let Some(s) = &q.status {
+        if Status::parse(s).is_none() {
+            let names: Vec<&str> = Status::ALL.iter().map(|s| s.as_str()).collect();
+            return Err(Error::invalid("status", format!("unknown status `{}` (one of: {})", truncated(s), names.join(", "))));
+        }
+    }
+    let mut conn = svc.pool().acquire().await?;
+    let before = match &q.starting_after {
+        None => i64::MAX,
+        Some(cursor) => {
+            let id = SessionId::parse(cursor).map_err(|_| Error::invalid("startingAfter", "startingAfter is not a session id"))?;
+            sqlx::query_scalar("SELECT seq FROM checkout_sessions WHERE id = ?")
+                .bind(id.as_str())
+                .fetch_optional(&mut *conn)
+                .await?
+                .ok_or_else(|| Error::invalid("startingAfter", format!("no such session: {id}")))?
+        }
+    };
+    let livemode = scope.map(|m| m == Mode::Live);
+    let rows: Vec<SessionRow> = sqlx::query_as(
+        "SELECT * FROM checkout_sessions WHERE seq < ? AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR livemode = ?3) \
+         ORDER BY seq DESC LIMIT ?4",
+    )
+    .bind(before)
+    .bind(&q.status)
+    .bind(livemode)
+    .bind(limit + 1)
+    .fetch_all(&mut *conn)
+    .await?;
+    let has_more = rows.len() as i64 > limit;
+    let mut data = Vec::with_capacity(rows.len());
+    for r in rows.iter().take(limit as usize) {
+        let p = payments(&mut conn, &r.id).await?;
+        data.push(CheckoutSession::from_rows(r, &p, None, &svc.config().api.public_url.0)?);
+    }
+    Ok(Page { object: "list", data, has_more })
+}
+
+/// Cancels a session that has received nothing; raises `session.canceled`.
+pub async fn cancel(svc: &Service, id: &str, scope: Option<Mode>) -> Result<CheckoutSession> {
+    let current = get(svc, id, scope).await?;
+    let now = svc.now();
+    let mut tx = svc.pool().begin().await?;
+    let done = sqlx::query(
+        "UPDATE checkout_sessions SET status = 'canceled', canceled_at = ? \
+         WHERE id = ? AND status = 'pending' AND NOT EXISTS (SELECT 1 FROM payments WHERE session_id = ?)",
+    )
+    .bind(now.timestamp_millis())
+    .bind(&current.id)
+    .bind(&current.id)
+    .execute(&mut *tx)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(Error::Conflict(format!(
+            "session {} is {} and cannot be canceled; only a pending session with no payment can",
+            current.id,
+            current.status.as_str()
+        )));
+    }
+    let sid = SessionId::parse(&current.id)?;
+    let session = load(&mut tx, svc, &sid).await?;
+    events::record(&mut tx, types::SESSION_CANCELED, Some(&session.id), session.livemode, &session, now).await?;
+    tx.commit().await?;
+    tracing::info!(session = %session.id, "session canceled");
+    Ok(session)
+}
+
+/// Moves sessions with no payment past their expiry to `expired` (raising `session.expired`).
+/// Settlement of sessions with payments needs the chain head and belongs to the chain watcher.
+pub async fn expire_due(svc: &Service) -> Result<usize> {
+    let now = svc.now();
+    let due: Vec<String> = sqlx::query_scalar(
+        "SELECT id FROM checkout_sessions WHERE status = 'pending' AND expires_at < ? \
+         AND NOT EXISTS (SELECT 1 FROM payments WHERE session_id = checkout_sessions.id)",
+    )
+    .bind(now.timestamp_millis())
+    .fetch_all(svc.pool())
+    .await?;
+    let mut changed = 0;
+    for id in due {
+        if apply_settlement(svc, &id, now).await? {
+            changed += 1;
+        }
+    }
+    Ok(changed)
+}
+
+/// Recomputes one session's status from its stored payments and writes it back with its event,
+/// in one transaction. Returns whether the status changed.
+async fn apply_settlement(svc: &Service, id: &str, now: DateTime<Utc>) -> Result<bool> {
+    let mut tx = svc.pool().begin().await?;
+    // A no-op write first takes the write lock, so the read below cannot go stale.
+    sqlx::query("UPDATE checkout_sessions SET seq = seq WHERE id = ?").bind(id).execute(&mut *tx).await?;
+    let Some(r) = row(&mut tx, id).await? else { return Ok(false) };
+    let pays = payments(&mut tx, id).await?;
+    if !pays.is_empty() {
+        return Ok(false);
+    }
+    let observed: Vec<_> = pays.iter().map(|p| p.observed()).collect::<Result<_>>()?;
+    let s = settle(&r.terms()?, &observed, None, now);
+    if s.status == r.status() {
+        return Ok(false);
+    }
+    sqlx::query("UPDATE checkout_sessions SET status = ?, confirmations = ? WHERE id = ?")
+        .bind(s.status.as_str())
+        .bind(s.confirmations as i64)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    let sid = SessionId::parse(id)?;
+    let session = load(&mut tx, svc, &sid).await?;
+    if s.status == Status::Expired {
+        events::record(&mut tx, types::SESSION_EXPIRED, Some(id), session.livemode, &session, now).await?;
+    }
+    tx.commit().await?;
+    Ok(true)
+}

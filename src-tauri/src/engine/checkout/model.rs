@@ -1,0 +1,239 @@
+//! The checkout session object exactly as SPEC §4 shows it, and its storage row.
+
+use crate::engine::checkout::settle::{Observed, Status, Terms};
+use crate::engine::clock::{format_time, from_millis};
+use crate::engine::money::{format_atomic, paid_threshold, parse_atomic, Decimal};
+use crate::engine::{Error, Result};
+use chrono::Duration;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+/// A stored session row.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SessionRow {
+    pub id: String,
+    pub livemode: bool,
+    pub network_id: String,
+    pub network_name: String,
+    pub chain_id: i64,
+    pub asset_symbol: String,
+    pub asset_decimals: i64,
+    pub asset_contract: Option<String>,
+    pub address: String,
+    pub address_index: i64,
+    pub amount_atomic: String,
+    pub fiat_amount: String,
+    pub fiat_currency: String,
+    pub rate: String,
+    pub payment_uri: String,
+    pub required_confirmations: i64,
+    pub tolerance_percent: String,
+    pub late_grace_ms: i64,
+    pub metadata: String,
+    pub success_url: Option<String>,
+    pub status: String,
+    pub confirmations: i64,
+    pub amount_received: String,
+    pub expires_at: i64,
+    pub created_at: i64,
+    pub paid_at: Option<i64>,
+    pub canceled_at: Option<i64>,
+}
+
+/// A stored payment row.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PaymentRow {
+    pub tx_hash: String,
+    pub log_index: Option<i64>,
+    pub from_address: String,
+    pub block_number: Option<i64>,
+    pub block_hash: Option<String>,
+    pub amount_atomic: String,
+    pub seen_at: i64,
+    pub block_timestamp: Option<i64>,
+}
+
+impl PaymentRow {
+    /// The settlement view: first seen is the earlier of seen-at and block time, so a payment
+    /// found after a restart is judged by its block time, never by when the engine noticed it.
+    pub fn observed(&self) -> Result<Observed> {
+        let seen = self.block_timestamp.map_or(self.seen_at, |b| b.min(self.seen_at));
+        Ok(Observed {
+            amount: parse_atomic(&self.amount_atomic)?,
+            block_number: self.block_number.and_then(|b| u64::try_from(b).ok()),
+            first_seen: from_millis(seen),
+        })
+    }
+}
+
+impl SessionRow {
+    /// The settlement terms fixed at creation.
+    pub fn terms(&self) -> Result<Terms> {
+        let amount = parse_atomic(&self.amount_atomic)?;
+        let tolerance = Decimal::parse(&self.tolerance_percent)
+            .map_err(|e| Error::Storage(format!("bad stored tolerance: {e}")))?;
+        let expires_at = from_millis(self.expires_at);
+        Ok(Terms {
+            amount,
+            threshold: paid_threshold(amount, &tolerance),
+            required_confirmations: u64::try_from(self.required_confirmations).unwrap_or(1),
+            expires_at,
+            grace_ends_at: expires_at + Duration::milliseconds(self.late_grace_ms),
+            canceled_at: self.canceled_at.map(from_millis),
+        })
+    }
+
+    /// The stored status.
+    pub fn status(&self) -> Status {
+        Status::parse(&self.status).unwrap_or(Status::Pending)
+    }
+}
+
+/// `{atomic, value}` (+ `wei`/`eth` for native-asset amounts).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct AssetAmount {
+    /// Atomic units, decimal string.
+    pub atomic: String,
+    /// Whole units, decimal string.
+    pub value: String,
+    /// Same as `atomic`, native-asset sessions only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wei: Option<String>,
+    /// Same as `value`, native-asset sessions only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub eth: Option<String>,
+}
+
+/// `network` of a session.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NetworkRef {
+    pub id: String,
+    pub chain_id: u64,
+    pub name: String,
+}
+
+/// `asset` of a session.
+#[derive(Debug, Clone, Serialize)]
+pub struct AssetRef {
+    pub symbol: String,
+    pub decimals: u32,
+    /// The token contract, `null` for the native coin.
+    pub contract: Option<String>,
+}
+
+/// `fiat` of a session.
+#[derive(Debug, Clone, Serialize)]
+pub struct Fiat {
+    pub amount: String,
+    pub currency: String,
+}
+
+/// One entry of `payments[]`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PaymentView {
+    pub tx_hash: String,
+    pub log_index: Option<i64>,
+    pub from: String,
+    pub block_number: Option<i64>,
+    pub block_hash: Option<String>,
+    pub amount: AssetAmount,
+    pub confirmations: u64,
+    pub seen_at: String,
+    pub block_timestamp: Option<String>,
+}
+
+/// The checkout session object of SPEC §4.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckoutSession {
+    pub id: String,
+    pub object: &'static str,
+    pub status: Status,
+    pub livemode: bool,
+    pub checkout_url: String,
+    pub network: NetworkRef,
+    pub asset: AssetRef,
+    pub address: String,
+    pub amount: AssetAmount,
+    pub amount_received: AssetAmount,
+    pub fiat: Fiat,
+    pub rate: String,
+    pub payment_uri: String,
+    pub confirmations: u64,
+    pub required_confirmations: u64,
+    pub payments: Vec<PaymentView>,
+    pub metadata: Map<String, Value>,
+    pub success_url: Option<String>,
+    pub expires_at: String,
+    pub created_at: String,
+    pub paid_at: Option<String>,
+}
+
+impl CheckoutSession {
+    /// Builds the object from storage; `public_url` is the base of `checkoutUrl`.
+    pub fn from_rows(row: &SessionRow, payments: &[PaymentRow], head: Option<u64>, public_url: &str) -> Result<Self> {
+        let decimals = u32::try_from(row.asset_decimals).unwrap_or(18);
+        let native = row.asset_contract.is_none();
+        let amount = |atomic: &str, with_native: bool| -> Result<AssetAmount> {
+            let value = format_atomic(parse_atomic(atomic)?, decimals);
+            Ok(AssetAmount {
+                atomic: atomic.to_string(),
+                wei: with_native.then(|| atomic.to_string()),
+                eth: with_native.then(|| value.clone()),
+                value,
+            })
+        };
+        let payments = payments
+            .iter()
+            .map(|p| {
+                Ok(PaymentView {
+                    tx_hash: p.tx_hash.clone(),
+                    log_index: p.log_index,
+                    from: p.from_address.clone(),
+                    block_number: p.block_number,
+                    block_hash: p.block_hash.clone(),
+                    amount: amount(&p.amount_atomic, false)?,
+                    confirmations: p.observed()?.confirmations(head),
+                    seen_at: format_time(from_millis(p.seen_at)),
+                    block_timestamp: p.block_timestamp.map(|t| format_time(from_millis(t))),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(CheckoutSession {
+            id: row.id.clone(),
+            object: "checkout_session",
+            status: row.status(),
+            livemode: row.livemode,
+            checkout_url: format!("{public_url}/checkout/{}", row.id),
+            network: NetworkRef {
+                id: row.network_id.clone(),
+                chain_id: u64::try_from(row.chain_id).unwrap_or_default(),
+                name: row.network_name.clone(),
+            },
+            asset: AssetRef {
+                symbol: row.asset_symbol.clone(),
+                decimals,
+                contract: row.asset_contract.clone(),
+            },
+            address: row.address.clone(),
+            amount: amount(&row.amount_atomic, native)?,
+            amount_received: amount(&row.amount_received, false)?,
+            fiat: Fiat {
+                amount: row.fiat_amount.clone(),
+                currency: row.fiat_currency.clone(),
+            },
+            rate: row.rate.clone(),
+            payment_uri: row.payment_uri.clone(),
+            confirmations: u64::try_from(row.confirmations).unwrap_or_default(),
+            required_confirmations: u64::try_from(row.required_confirmations).unwrap_or(1),
+            payments,
+            metadata: serde_json::from_str(&row.metadata).unwrap_or_default(),
+            success_url: row.success_url.clone(),
+            expires_at: format_time(from_millis(row.expires_at)),
+            created_at: format_time(from_millis(row.created_at)),
+            paid_at: row.paid_at.map(|t| format_time(from_millis(t))),
+        })
+    }
+}

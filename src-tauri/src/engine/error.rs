@@ -1,0 +1,98 @@
+//! The engine's one error type. Each surface maps it once: HTTP status (API), message (IPC),
+//! exit code (CLI). Messages never contain secrets.
+
+use std::path::PathBuf;
+
+/// Result alias for engine operations.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything the engine can refuse or fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Bad input from a user or a program; `param` names the offending field when there is one.
+    #[error("{message}")]
+    InvalidInput {
+        /// The request field at fault (camelCase, as the API names it).
+        param: Option<String>,
+        /// A one-line explanation.
+        message: String,
+    },
+    /// No object with that id.
+    #[error("no such {kind}: {id}")]
+    NotFound {
+        /// "checkout_session", "api_key", ...
+        kind: &'static str,
+        /// The id that was asked for.
+        id: String,
+    },
+    /// Missing, malformed, unknown or revoked credentials.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// The credentials are valid but may not do this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// The request is valid but the object's state forbids it.
+    #[error("{0}")]
+    Conflict(String),
+    /// `chaintill.toml` is unreadable or invalid.
+    #[error("{path}:{line}: {message}")]
+    Config {
+        /// The config file.
+        path: PathBuf,
+        /// 1-based line of the fault (0 when the file could not be read at all).
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// The OS keychain refused or is unavailable.
+    #[error("keychain: {0}")]
+    Keychain(String),
+    /// No wallet has been set up yet.
+    #[error("no wallet yet: run `chaintill wallet create` or `chaintill wallet import`")]
+    NoWallet,
+    /// The database failed.
+    #[error("storage: {0}")]
+    Storage(String),
+    /// Another engine already runs on this data directory.
+    #[error("{0}")]
+    AlreadyRunning(String),
+    /// An unexpected internal failure (I/O and the like).
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl Error {
+    /// An invalid-input error naming the field at fault.
+    pub fn invalid(param: &str, message: impl Into<String>) -> Self {
+        Error::InvalidInput {
+            param: Some(param.to_string()),
+            message: message.into(),
+        }
+    }
+
+    /// An invalid-input error not tied to one field.
+    pub fn invalid_general(message: impl Into<String>) -> Self {
+        Error::InvalidInput {
+            param: None,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<sqlx::Error> for Error {
+    fn from(e: sqlx::Error) -> Self {
+        Error::Storage(e.to_string())
+    }
+}
+
+impl From<sqlx::migrate::MigrateError> for Error {
+    fn from(e: sqlx::migrate::MigrateError) -> Self {
+        Error::Storage(format!("migration failed: {e}"))
+    }
+}
+
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Self {
+        Error::Internal(e.to_string())
+    }
+}

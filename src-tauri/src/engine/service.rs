@@ -1,0 +1,128 @@
+//! The service layer every surface shares: the CLI, the desktop IPC commands and the HTTP API
+//! all hold a `Service` and call the same functions through it.
+
+use crate::engine::checkout::{self, model::CheckoutSession, ListQuery, NewSession, Page};
+use crate::engine::clock::{Clock, SystemClock};
+use crate::engine::config::{Config, Mode};
+use crate::engine::keys::{self, ApiKey};
+use crate::engine::wallet::{self, WalletInfo};
+use crate::engine::{store, Error, Result};
+use chrono::{DateTime, Utc};
+use sqlx::SqlitePool;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use zeroize::Zeroizing;
+
+/// Everything one data directory holds, opened.
+#[derive(Clone)]
+pub struct Service {
+    data_dir: PathBuf,
+    config: Arc<Config>,
+    pool: SqlitePool,
+    clock: Arc<dyn Clock>,
+}
+
+/// The default data directory: the OS's app-data folder for `chaintill`.
+pub fn default_data_dir() -> Result<PathBuf> {
+    directories::BaseDirs::new()
+        .map(|b| b.data_dir().join("chaintill"))
+        .ok_or_else(|| Error::Internal("cannot find the home directory; pass --data-dir".into()))
+}
+
+impl Service {
+    /// Opens `data_dir` (creating it, its default config and its database as needed).
+    pub async fn open(data_dir: &Path) -> Result<Self> {
+        Self::open_with_clock(data_dir, Arc::new(SystemClock)).await
+    }
+
+    /// Like [`Service::open`] with an injected clock.
+    pub async fn open_with_clock(data_dir: &Path, clock: Arc<dyn Clock>) -> Result<Self> {
+        std::fs::create_dir_all(data_dir).map_err(|e| {
+            Error::Internal(format!("cannot create data directory {}: {e}", data_dir.display()))
+        })?;
+        let config = Config::load_or_create(data_dir)?;
+        let pool = store::open(data_dir).await?;
+        Ok(Self {
+            data_dir: data_dir.to_path_buf(),
+            config: Arc::new(config),
+            pool,
+            clock,
+        })
+    }
+
+    /// The data directory.
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    /// The configuration loaded at open.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The database pool.
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// The injected clock's now.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// Creates the wallet; the phrase is returned to be shown once.
+    pub async fn wallet_create(&self) -> Result<(WalletInfo, Zeroizing<String>)> {
+        wallet::create(&self.pool).await
+    }
+
+    /// Imports a phrase (and optional passphrase) into the keychain.
+    pub async fn wallet_import(&self, phrase: &str, passphrase: &str) -> Result<WalletInfo> {
+        wallet::import(&self.pool, phrase, passphrase).await
+    }
+
+    /// The wallet's public state.
+    pub async fn wallet_show(&self) -> Result<WalletInfo> {
+        wallet::show(&self.pool).await
+    }
+
+    /// Creates an API key; the key is returned to be shown once.
+    pub async fn keys_create(&self, mode: Mode, name: Option<&str>, restricted: bool) -> Result<(ApiKey, Zeroizing<String>)> {
+        keys::create(&self.pool, mode, name, restricted).await
+    }
+
+    /// All API keys (never the keys themselves).
+    pub async fn keys_list(&self) -> Result<Vec<ApiKey>> {
+        keys::list(&self.pool).await
+    }
+
+    /// Revokes an API key.
+    pub async fn keys_revoke(&self, id: &str) -> Result<ApiKey> {
+        keys::revoke(&self.pool, id).await
+    }
+
+    /// Creates a checkout session.
+    pub async fn sessions_create(&self, req: NewSession, scope: Option<Mode>) -> Result<CheckoutSession> {
+        checkout::create(self, req, scope).await
+    }
+
+    /// One checkout session.
+    pub async fn sessions_get(&self, id: &str, scope: Option<Mode>) -> Result<CheckoutSession> {
+        checkout::get(self, id, scope).await
+    }
+
+    /// A page of checkout sessions.
+    pub async fn sessions_list(&self, q: &ListQuery, scope: Option<Mode>) -> Result<Page<CheckoutSession>> {
+        checkout::list(self, q, scope).await
+    }
+
+    /// Cancels a checkout session with no payment.
+    pub async fn sessions_cancel(&self, id: &str, scope: Option<Mode>) -> Result<CheckoutSession> {
+        checkout::cancel(self, id, scope).await
+    }
+
+    /// The QR code (SVG) of a session's payment URI.
+    pub async fn sessions_qr(&self, id: &str, scope: Option<Mode>) -> Result<String> {
+        let s = self.sessions_get(id, scope).await?;
+        checkout::uri::qr_svg(&s.payment_uri)
+    }
+}

@@ -1,0 +1,30 @@
+//! SQLite storage: one pool per process, WAL mode, migrations embedded in the binary.
+//!
+//! Several processes (the engine, admin CLI commands) may open the same data directory; SQLite's
+//! locking plus a busy timeout serialises their writes.
+
+use crate::engine::Result;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::SqlitePool;
+use std::path::Path;
+use std::time::Duration;
+
+/// File name of the database inside the data directory.
+pub const DB_FILE: &str = "chaintill.db";
+
+/// Opens (creating if needed) the database in `data_dir` and brings its schema up to date.
+pub async fn open(data_dir: &Path) -> Result<SqlitePool> {
+    let options = SqliteConnectOptions::new()
+        .filename(data_dir.join(DB_FILE))
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .busy_timeout(Duration::from_secs(10))
+        .foreign_keys(true);
+    let pool = SqlitePoolOptions::new()
+        .max_connections(8)
+        .connect_with(options)
+        .await?;
+    sqlx::migrate!("src-tauri/migrations").run(&pool).await?;
+    Ok(pool)
+}

@@ -1,0 +1,4 @@
+// Keep a console on Windows for the CLI; the window is opened explicitly.
+fn main() {
+    std::process::exit(chaintill::cli::main());
+}

@@ -1,0 +1,18 @@
+// Typed wrappers over the IPC commands. No business rules here: the Rust service layer decides.
+import { invoke } from "@tauri-apps/api/core";
+import type { AppInfo, IpcError, SessionView, WalletInfo } from "./types";
+
+/** Turns whatever a command rejected with into a message a cashier can read. */
+export function errorMessage(e: unknown): string {
+  if (e && typeof e === "object" && "message" in e) return String((e as IpcError).message);
+  return String(e);
+}
+
+export const api = {
+  appInfo: () => invoke<AppInfo>("app_info"),
+  walletStatus: () => invoke<WalletInfo | null>("wallet_status"),
+  createSession: (amount: string, asset?: string, network?: string) =>
+    invoke<SessionView>("create_session", { amount, asset: asset ?? null, network: network ?? null }),
+  getSession: (id: string) => invoke<SessionView>("get_session", { id }),
+  cancelSession: (id: string) => invoke<SessionView>("cancel_session", { id }),
+};

@@ -185,9 +185,15 @@ pub fn main() -> i32 {
                 let _ = e.print();
                 return 0;
             }
-            // One line, as every other refusal.
+            // One line, as every other refusal: clap's message without usage and tips.
             let text = e.to_string();
-            eprintln!("{}", text.lines().next().unwrap_or("error: invalid arguments"));
+            let line: Vec<&str> = text
+                .lines()
+                .map(str::trim)
+                .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more information"))
+                .filter(|l| !l.is_empty() && !l.starts_with("tip:"))
+                .collect();
+            eprintln!("{}", line.join(" "));
             return 2;
         }
     };

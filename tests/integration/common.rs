@@ -1,0 +1,113 @@
+//! Helpers: a fresh data directory per test and the built binary.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// The phrase SPEC §3 checks addresses with.
+pub const TEST_PHRASE: &str = "test test test test test test test test test test test junk";
+
+/// A throwaway data directory and a way to run `chaintill` on it.
+pub struct Shop {
+    pub dir: tempfile::TempDir,
+}
+
+impl Shop {
+    /// An empty data directory (nothing created yet).
+    pub fn empty() -> Self {
+        Self { dir: tempfile::tempdir().expect("tempdir") }
+    }
+
+    /// A data directory with the SPEC test wallet imported.
+    pub fn with_test_wallet() -> Self {
+        let shop = Self::empty();
+        shop.ok_stdin(&["wallet", "import"], TEST_PHRASE);
+        shop
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Runs `chaintill --data-dir <dir> args…` with `stdin`.
+    pub fn run(&self, args: &[&str], stdin: &str) -> Output {
+        let mut child = Command::new(bin())
+            .arg("--data-dir")
+            .arg(self.path())
+            .args(args)
+            .env_remove("CHAINTILL_LOG")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn chaintill");
+        child.stdin.take().expect("stdin").write_all(stdin.as_bytes()).expect("write stdin");
+        child.wait_with_output().expect("wait")
+    }
+
+    /// Runs and expects success; returns stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        self.ok_stdin(args, "")
+    }
+
+    /// Runs with stdin and expects success; returns stdout.
+    pub fn ok_stdin(&self, args: &[&str], stdin: &str) -> String {
+        let out = self.run(args, stdin);
+        assert!(
+            out.status.success(),
+            "chaintill {args:?} failed: {}\n{}",
+            String::from_utf8_lossy(&out.stderr),
+            String::from_utf8_lossy(&out.stdout)
+        );
+        String::from_utf8(out.stdout).expect("utf-8 stdout")
+    }
+
+    /// Runs and expects a refusal: a non-zero exit and exactly one line on stderr.
+    pub fn refused(&self, args: &[&str], stdin: &str) -> (i32, String) {
+        let out = self.run(args, stdin);
+        let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+        assert!(!out.status.success(), "chaintill {args:?} should fail; stdout: {}", String::from_utf8_lossy(&out.stdout));
+        let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+        assert_eq!(lines.len(), 1, "expected one line on stderr, got: {stderr}");
+        (out.status.code().unwrap_or(-1), lines[0].to_string())
+    }
+
+    /// Runs and parses stdout as JSON.
+    pub fn json(&self, args: &[&str]) -> serde_json::Value {
+        serde_json::from_str(&self.ok(args)).expect("JSON on stdout")
+    }
+
+    /// Every file under the data directory, recursively.
+    pub fn files(&self) -> Vec<PathBuf> {
+        fn walk(p: &Path, out: &mut Vec<PathBuf>) {
+            for e in std::fs::read_dir(p).into_iter().flatten().flatten() {
+                let path = e.path();
+                if path.is_dir() {
+                    walk(&path, out);
+                } else {
+                    out.push(path);
+                }
+            }
+        }
+        let mut out = vec![];
+        walk(self.path(), &mut out);
+        out
+    }
+}
+
+/// The binary under test.
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_chaintill")
+}
+
+/// Counts rows in a table of the shop's database.
+pub fn count(shop: &Shop, table: &str) -> i64 {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("rt");
+    rt.block_on(async {
+        let svc = chaintill::engine::Service::open(shop.path()).await.expect("open");
+        sqlx::query_scalar::<_, i64>(&format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(svc.pool())
+            .await
+            .expect("count")
+    })
+}

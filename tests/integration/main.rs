@@ -1,0 +1,9 @@
+//! Integration tests: the real `chaintill` binary and library against the real Secret Service
+//! (run inside `scripts/with-keyring.sh`, as `make test` does) and real SQLite files.
+
+mod common;
+mod config;
+mod engine_lock;
+mod keys;
+mod sessions;
+mod wallet;

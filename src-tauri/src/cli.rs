@@ -168,7 +168,11 @@ pub fn exit_code(e: &Error) -> i32 {
     match e {
         Error::InvalidInput { .. } => 2,
         Error::NotFound { .. } => 3,
-        Error::Conflict(_) | Error::Forbidden(_) | Error::Unauthorized(_) | Error::NoWallet | Error::AlreadyRunning(_) => 4,
+        Error::Conflict(_)
+        | Error::Forbidden(_)
+        | Error::Unauthorized(_)
+        | Error::NoWallet
+        | Error::AlreadyRunning(_) => 4,
         Error::Keychain(_) => 5,
         Error::Config { .. } => 78,
         Error::Storage(_) | Error::Internal(_) => 1,
@@ -181,7 +185,12 @@ pub fn main() -> i32 {
         Ok(c) => c,
         Err(e) => {
             use clap::error::ErrorKind;
-            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand) {
+            if matches!(
+                e.kind(),
+                ErrorKind::DisplayHelp
+                    | ErrorKind::DisplayVersion
+                    | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+            ) {
                 let _ = e.print();
                 return 0;
             }
@@ -216,16 +225,26 @@ fn run(cli: Cli) -> Result<()> {
         return open_window(&data_dir);
     };
     let quiet = !matches!(command, Command::Serve | Command::Demo { .. });
-    std::fs::create_dir_all(&data_dir)
-        .map_err(|e| Error::Internal(format!("cannot create data directory {}: {e}", data_dir.display())))?;
+    std::fs::create_dir_all(&data_dir).map_err(|e| {
+        Error::Internal(format!(
+            "cannot create data directory {}: {e}",
+            data_dir.display()
+        ))
+    })?;
     logging::init(&data_dir, if quiet { "warn" } else { "info" });
     let rt = tokio::runtime::Runtime::new()?;
     let open_window_after = rt.block_on(async {
         match command {
             Command::Serve => serve(&data_dir).await.map(|_| false),
-            Command::Wallet(c) => wallet(&Service::open(&data_dir).await?, c).await.map(|_| false),
-            Command::Keys(c) => keys(&Service::open(&data_dir).await?, c).await.map(|_| false),
-            Command::Sessions(c) => sessions(&Service::open(&data_dir).await?, c).await.map(|_| false),
+            Command::Wallet(c) => wallet(&Service::open(&data_dir).await?, c)
+                .await
+                .map(|_| false),
+            Command::Keys(c) => keys(&Service::open(&data_dir).await?, c)
+                .await
+                .map(|_| false),
+            Command::Sessions(c) => sessions(&Service::open(&data_dir).await?, c)
+                .await
+                .map(|_| false),
             Command::Demo { headless } => demo(&data_dir, headless).await,
         }
     })?;
@@ -244,14 +263,18 @@ fn open_window(data_dir: &Path) -> Result<()> {
     crate::desktop::run(data_dir)
 }
 
-
 #[cfg(not(feature = "desktop"))]
 fn open_window(_: &Path) -> Result<()> {
-    Err(Error::invalid_general("this build has no window (built without the `desktop` feature); run `chaintill serve`"))
+    Err(Error::invalid_general(
+        "this build has no window (built without the `desktop` feature); run `chaintill serve`",
+    ))
 }
 
 fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
-    println!("{}", serde_json::to_string_pretty(v).map_err(|e| Error::Internal(e.to_string()))?);
+    println!(
+        "{}",
+        serde_json::to_string_pretty(v).map_err(|e| Error::Internal(e.to_string()))?
+    );
     Ok(())
 }
 
@@ -260,7 +283,10 @@ async fn serve(data_dir: &Path) -> Result<()> {
     let svc = Service::open(data_dir).await?;
     let _lock = lock::acquire(data_dir, "chaintill serve")?;
     tracing::info!(data_dir = %data_dir.display(), networks = svc.config().networks.len(), "engine started");
-    println!("Chaintill engine running on {} (Ctrl-C to stop).", data_dir.display());
+    println!(
+        "Chaintill engine running on {} (Ctrl-C to stop).",
+        data_dir.display()
+    );
     crate::engine::run_until_shutdown(&svc, shutdown_signal()).await;
     tracing::info!("engine stopped");
     Ok(())
@@ -304,9 +330,15 @@ async fn wallet(svc: &Service, cmd: WalletCmd) -> Result<()> {
             if phrase.is_empty() {
                 return Err(Error::invalid("phrase", "no recovery phrase on stdin"));
             }
-            let pass = if passphrase { lines.next().unwrap_or("").to_string() } else { String::new() };
+            let pass = if passphrase {
+                lines.next().unwrap_or("").to_string()
+            } else {
+                String::new()
+            };
             let info = svc.wallet_import(&phrase, &pass).await?;
-            println!("Wallet imported; the phrase is stored in the OS keychain (service \"chaintill\").");
+            println!(
+                "Wallet imported; the phrase is stored in the OS keychain (service \"chaintill\")."
+            );
             print_wallet(&info);
         }
         WalletCmd::Show { json } => {
@@ -328,7 +360,8 @@ fn print_wallet(info: &crate::engine::wallet::WalletInfo) {
         "keychain  {}",
         match &info.keychain {
             KeychainStatus::Present => "phrase present".to_string(),
-            KeychainStatus::Missing => "phrase MISSING: import it again to be able to move funds".to_string(),
+            KeychainStatus::Missing =>
+                "phrase MISSING: import it again to be able to move funds".to_string(),
             KeychainStatus::Unavailable(why) => format!("unavailable: {why}"),
         }
     );
@@ -340,10 +373,23 @@ fn print_wallet(info: &crate::engine::wallet::WalletInfo) {
 
 async fn keys(svc: &Service, cmd: KeysCmd) -> Result<()> {
     match cmd {
-        KeysCmd::Create { mode, name, restricted } => {
+        KeysCmd::Create {
+            mode,
+            name,
+            restricted,
+        } => {
             let (key, secret) = svc.keys_create(mode, name.as_deref(), restricted).await?;
             println!("{}", secret.as_str());
-            eprintln!("Created {} ({} {}). The key is shown once; only its hash is stored.", key.id, key.mode.as_str(), if key.restricted { "restricted" } else { "full access" });
+            eprintln!(
+                "Created {} ({} {}). The key is shown once; only its hash is stored.",
+                key.id,
+                key.mode.as_str(),
+                if key.restricted {
+                    "restricted"
+                } else {
+                    "full access"
+                }
+            );
         }
         KeysCmd::List { json } => {
             let list = svc.keys_list().await?;
@@ -355,10 +401,15 @@ async fn keys(svc: &Service, cmd: KeysCmd) -> Result<()> {
                 for k in list {
                     println!(
                         "{}  ck_{}_…{}  {:<10}  {:<20}  created {}{}",
-                        k.id, k.mode.as_str(), k.last4,
+                        k.id,
+                        k.mode.as_str(),
+                        k.last4,
                         if k.restricted { "restricted" } else { "full" },
-                        k.name, k.created_at,
-                        k.revoked_at.map(|r| format!("  REVOKED {r}")).unwrap_or_default()
+                        k.name,
+                        k.created_at,
+                        k.revoked_at
+                            .map(|r| format!("  REVOKED {r}"))
+                            .unwrap_or_default()
                     );
                 }
             }
@@ -377,9 +428,9 @@ fn parse_metadata(entries: &[String]) -> Result<Option<Map<String, Value>>> {
     }
     let mut map = Map::new();
     for e in entries {
-        let (k, v) = e
-            .split_once('=')
-            .ok_or_else(|| Error::invalid("metadata", format!("metadata `{e}` is not KEY=VALUE")))?;
+        let (k, v) = e.split_once('=').ok_or_else(|| {
+            Error::invalid("metadata", format!("metadata `{e}` is not KEY=VALUE"))
+        })?;
         map.insert(k.to_string(), Value::String(v.to_string()));
     }
     Ok(Some(map))
@@ -389,7 +440,10 @@ async fn sessions(svc: &Service, cmd: SessionsCmd) -> Result<()> {
     match cmd {
         SessionsCmd::Create(a) => {
             let req = NewSession {
-                amount: FiatInput { value: a.amount, currency: a.currency },
+                amount: FiatInput {
+                    value: a.amount,
+                    currency: a.currency,
+                },
                 network: a.network,
                 asset: a.asset,
                 metadata: parse_metadata(&a.metadata)?,
@@ -398,8 +452,22 @@ async fn sessions(svc: &Service, cmd: SessionsCmd) -> Result<()> {
             };
             print_json(&svc.sessions_create(req, None).await?)
         }
-        SessionsCmd::List { status, limit, starting_after, json } => {
-            let page = svc.sessions_list(&ListQuery { status, limit, starting_after }, None).await?;
+        SessionsCmd::List {
+            status,
+            limit,
+            starting_after,
+            json,
+        } => {
+            let page = svc
+                .sessions_list(
+                    &ListQuery {
+                        status,
+                        limit,
+                        starting_after,
+                    },
+                    None,
+                )
+                .await?;
             if json {
                 return print_json(&page);
             }
@@ -438,20 +506,44 @@ async fn sessions(svc: &Service, cmd: SessionsCmd) -> Result<()> {
 fn summary(s: &CheckoutSession) -> String {
     format!(
         "{}  {:<9}  {:>10} {}  {} {}  {}  {}",
-        s.id, s.status.as_str(), s.fiat.amount, s.fiat.currency, s.amount.value, s.asset.symbol, s.network.id, s.created_at
+        s.id,
+        s.status.as_str(),
+        s.fiat.amount,
+        s.fiat.currency,
+        s.amount.value,
+        s.asset.symbol,
+        s.network.id,
+        s.created_at
     )
 }
 
 fn print_session(s: &CheckoutSession) {
-    println!("{}  {}{}", s.id, s.status.as_str(), if s.livemode { "" } else { "  (test)" });
-    println!("  charge    {} {} = {} {} at {}", s.fiat.amount, s.fiat.currency, s.amount.value, s.asset.symbol, s.rate);
-    println!("  pay to    {} on {} (chain {})", s.address, s.network.name, s.network.chain_id);
-    println!("  received  {} {}  ({} of {} confirmations)", s.amount_received.value, s.asset.symbol, s.confirmations, s.required_confirmations);
+    println!(
+        "{}  {}{}",
+        s.id,
+        s.status.as_str(),
+        if s.livemode { "" } else { "  (test)" }
+    );
+    println!(
+        "  charge    {} {} = {} {} at {}",
+        s.fiat.amount, s.fiat.currency, s.amount.value, s.asset.symbol, s.rate
+    );
+    println!(
+        "  pay to    {} on {} (chain {})",
+        s.address, s.network.name, s.network.chain_id
+    );
+    println!(
+        "  received  {} {}  ({} of {} confirmations)",
+        s.amount_received.value, s.asset.symbol, s.confirmations, s.required_confirmations
+    );
     println!("  uri       {}", s.payment_uri);
     println!("  page      {}", s.checkout_url);
     println!("  created   {}   expires {}", s.created_at, s.expires_at);
     for p in &s.payments {
-        println!("  payment   {} {} from {} ({} conf.)", p.amount.value, s.asset.symbol, p.from, p.confirmations);
+        println!(
+            "  payment   {} {} from {} ({} conf.)",
+            p.amount.value, s.asset.symbol, p.from, p.confirmations
+        );
     }
 }
 
@@ -460,7 +552,10 @@ fn print_session(s: &CheckoutSession) {
 async fn demo(data_dir: &Path, headless: bool) -> Result<bool> {
     let config_path = data_dir.join(CONFIG_FILE);
     if !config_path.exists() {
-        std::fs::write(&config_path, DEFAULT_CONFIG.replace("name = \"My Shop\"", "name = \"Chaintill Demo Coffee\""))?;
+        std::fs::write(
+            &config_path,
+            DEFAULT_CONFIG.replace("name = \"My Shop\"", "name = \"Chaintill Demo Coffee\""),
+        )?;
     }
     let svc = Service::open(data_dir).await?;
     match svc.wallet_show().await {
@@ -468,13 +563,34 @@ async fn demo(data_dir: &Path, headless: bool) -> Result<bool> {
         Err(Error::NoWallet) => {
             let (info, _phrase) = svc.wallet_create().await?;
             // A throwaway demo wallet: its phrase stays in the keychain and is not printed.
-            println!("Created a demo wallet (xpub {}…); its phrase is in the OS keychain.", &info.xpub[..16]);
+            println!(
+                "Created a demo wallet (xpub {}…); its phrase is in the OS keychain.",
+                &info.xpub[..16]
+            );
         }
         Err(e) => return Err(e),
     }
-    let session = checkout::create(&svc, NewSession { amount: FiatInput { value: "4.50".into(), currency: None }, ..Default::default() }, None).await?;
-    println!("Demo shop ready in {}. A first session to look at: {}", data_dir.display(), session.id);
-    println!("Try:  chaintill --data-dir {} sessions create --amount 12.50", data_dir.display());
+    let session = checkout::create(
+        &svc,
+        NewSession {
+            amount: FiatInput {
+                value: "4.50".into(),
+                currency: None,
+            },
+            ..Default::default()
+        },
+        None,
+    )
+    .await?;
+    println!(
+        "Demo shop ready in {}. A first session to look at: {}",
+        data_dir.display(),
+        session.id
+    );
+    println!(
+        "Try:  chaintill --data-dir {} sessions create --amount 12.50",
+        data_dir.display()
+    );
     drop(svc);
     if headless {
         serve(data_dir).await.map(|_| false)

@@ -15,7 +15,9 @@ pub struct Shop {
 impl Shop {
     /// An empty data directory (nothing created yet).
     pub fn empty() -> Self {
-        Self { dir: tempfile::tempdir().expect("tempdir") }
+        Self {
+            dir: tempfile::tempdir().expect("tempdir"),
+        }
     }
 
     /// A data directory with the SPEC test wallet imported.
@@ -41,7 +43,12 @@ impl Shop {
             .stderr(Stdio::piped())
             .spawn()
             .expect("spawn chaintill");
-        child.stdin.take().expect("stdin").write_all(stdin.as_bytes()).expect("write stdin");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(stdin.as_bytes())
+            .expect("write stdin");
         child.wait_with_output().expect("wait")
     }
 
@@ -66,7 +73,11 @@ impl Shop {
     pub fn refused(&self, args: &[&str], stdin: &str) -> (i32, String) {
         let out = self.run(args, stdin);
         let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-        assert!(!out.status.success(), "chaintill {args:?} should fail; stdout: {}", String::from_utf8_lossy(&out.stdout));
+        assert!(
+            !out.status.success(),
+            "chaintill {args:?} should fail; stdout: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
         let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
         assert_eq!(lines.len(), 1, "expected one line on stderr, got: {stderr}");
         (out.status.code().unwrap_or(-1), lines[0].to_string())
@@ -102,9 +113,14 @@ pub fn bin() -> &'static str {
 
 /// Counts rows in a table of the shop's database.
 pub fn count(shop: &Shop, table: &str) -> i64 {
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("rt");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("rt");
     rt.block_on(async {
-        let svc = chaintill::engine::Service::open(shop.path()).await.expect("open");
+        let svc = chaintill::engine::Service::open(shop.path())
+            .await
+            .expect("open");
         sqlx::query_scalar::<_, i64>(&format!("SELECT COUNT(*) FROM {table}"))
             .fetch_one(svc.pool())
             .await

@@ -7,7 +7,10 @@ fn a_missing_config_is_created_with_defaults() {
     let shop = Shop::empty();
     shop.ok(&["keys", "list"]);
     let text = std::fs::read_to_string(shop.path().join("chaintill.toml")).unwrap();
-    assert!(text.contains("expiry_minutes = 15") && text.contains("[[networks]]"), "{text}");
+    assert!(
+        text.contains("expiry_minutes = 15") && text.contains("[[networks]]"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -24,7 +27,10 @@ fn a_corrupt_config_is_refused_with_file_line_and_reason_and_nothing_starts() {
 
     std::fs::write(&path, "[[networks]]\nid = \"x\"\nchain_id = 1\nrpc_urls = [\"gopher://x\"]\nconfirmations = 1\nnative = { symbol = \"ETH\", rate = { fixed = \"1\" } }\n").unwrap();
     let (_, line) = shop.refused(&["sessions", "list"], "");
-    assert!(line.contains(":4:") && line.contains("gopher://x"), "{line}");
+    assert!(
+        line.contains(":4:") && line.contains("gopher://x"),
+        "{line}"
+    );
 
     std::fs::write(&path, "this is not toml").unwrap();
     let (code, line) = shop.refused(&["wallet", "show"], "");

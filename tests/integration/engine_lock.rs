@@ -16,12 +16,18 @@ fn a_second_engine_refuses_naming_the_first_while_admin_commands_work() {
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(first.stdout.as_mut().unwrap()).read_line(&mut line).unwrap();
+    BufReader::new(first.stdout.as_mut().unwrap())
+        .read_line(&mut line)
+        .unwrap();
     assert!(line.contains("engine running"), "{line}");
 
     let (code, msg) = shop.refused(&["serve"], "");
     assert_eq!(code, 4);
-    assert!(msg.contains("another engine already runs") && msg.contains(&format!("chaintill serve (pid {})", first.id())), "{msg}");
+    assert!(
+        msg.contains("another engine already runs")
+            && msg.contains(&format!("chaintill serve (pid {})", first.id())),
+        "{msg}"
+    );
     // The admin CLI works alongside the engine.
     shop.ok(&["sessions", "create", "--amount", "1"]);
 
@@ -29,15 +35,28 @@ fn a_second_engine_refuses_naming_the_first_while_admin_commands_work() {
     kill_term(first.id());
     let status = first.wait().unwrap();
     assert!(status.success(), "{status:?}");
-    let mut again = Command::new(bin()).arg("--data-dir").arg(shop.path()).arg("serve").stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+    let mut again = Command::new(bin())
+        .arg("--data-dir")
+        .arg(shop.path())
+        .arg("serve")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
     let mut line = String::new();
-    BufReader::new(again.stdout.as_mut().unwrap()).read_line(&mut line).unwrap();
+    BufReader::new(again.stdout.as_mut().unwrap())
+        .read_line(&mut line)
+        .unwrap();
     assert!(line.contains("engine running"), "{line}");
     again.kill().unwrap();
     again.wait().unwrap();
 }
 
 fn kill_term(pid: u32) {
-    let ok = Command::new("kill").arg("-TERM").arg(pid.to_string()).status().unwrap();
+    let ok = Command::new("kill")
+        .arg("-TERM")
+        .arg(pid.to_string())
+        .status()
+        .unwrap();
     assert!(ok.success());
 }

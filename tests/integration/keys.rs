@@ -6,7 +6,15 @@ use chaintill::engine::{keys, Service};
 #[tokio::test]
 async fn keys_are_shown_once_stored_hashed_and_revocable() {
     let shop = Shop::empty();
-    let out = shop.ok(&["keys", "create", "--mode", "live", "--name", "register 1", "--restricted"]);
+    let out = shop.ok(&[
+        "keys",
+        "create",
+        "--mode",
+        "live",
+        "--name",
+        "register 1",
+        "--restricted",
+    ]);
     let key = out.trim().to_string();
     assert!(key.starts_with("ck_live_") && key.len() == 40, "{key}");
     let list = shop.json(&["keys", "list", "--json"]);
@@ -26,7 +34,9 @@ async fn keys_are_shown_once_stored_hashed_and_revocable() {
     let mut wrong = key.clone();
     wrong.replace_range(39.., if key.ends_with('a') { "b" } else { "a" });
     assert!(keys::authenticate(svc.pool(), &wrong).await.is_err());
-    assert!(keys::authenticate(svc.pool(), "ck_live_short").await.is_err());
+    assert!(keys::authenticate(svc.pool(), "ck_live_short")
+        .await
+        .is_err());
 
     let id = list[0]["id"].as_str().unwrap();
     shop.ok(&["keys", "revoke", id]);

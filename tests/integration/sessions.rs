@@ -10,22 +10,55 @@ use std::sync::Arc;
 #[test]
 fn create_returns_the_spec_shape_with_a_rounded_up_quote() {
     let shop = Shop::with_test_wallet();
-    let s = shop.json(&["sessions", "create", "--amount", "50.00", "--metadata", "orderId=001", "--success-url", "https://shop.example/ok"]);
+    let s = shop.json(&[
+        "sessions",
+        "create",
+        "--amount",
+        "50.00",
+        "--metadata",
+        "orderId=001",
+        "--success-url",
+        "https://shop.example/ok",
+    ]);
     assert!(s["id"].as_str().unwrap().starts_with("cs_"));
     assert_eq!(s["id"].as_str().unwrap().len(), 29);
     assert_eq!(s["object"], "checkout_session");
     assert_eq!(s["status"], "pending");
     assert_eq!(s["livemode"], false);
-    assert_eq!(s["checkoutUrl"], format!("http://127.0.0.1:8787/checkout/{}", s["id"].as_str().unwrap()));
-    assert_eq!(s["network"], serde_json::json!({"id": "local", "chainId": 31337, "name": "Local devnet"}));
-    assert_eq!(s["asset"], serde_json::json!({"symbol": "ETH", "decimals": 18, "contract": null}));
+    assert_eq!(
+        s["checkoutUrl"],
+        format!(
+            "http://127.0.0.1:8787/checkout/{}",
+            s["id"].as_str().unwrap()
+        )
+    );
+    assert_eq!(
+        s["network"],
+        serde_json::json!({"id": "local", "chainId": 31337, "name": "Local devnet"})
+    );
+    assert_eq!(
+        s["asset"],
+        serde_json::json!({"symbol": "ETH", "decimals": 18, "contract": null})
+    );
     assert_eq!(s["address"], "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266");
     // 50.00 / 3000.00 = 0.0166666… rounded up at 6 digits.
-    assert_eq!(s["amount"], serde_json::json!({"atomic": "16667000000000000", "value": "0.016667", "wei": "16667000000000000", "eth": "0.016667"}));
-    assert_eq!(s["amountReceived"], serde_json::json!({"atomic": "0", "value": "0"}));
-    assert_eq!(s["fiat"], serde_json::json!({"amount": "50.00", "currency": "USD"}));
+    assert_eq!(
+        s["amount"],
+        serde_json::json!({"atomic": "16667000000000000", "value": "0.016667", "wei": "16667000000000000", "eth": "0.016667"})
+    );
+    assert_eq!(
+        s["amountReceived"],
+        serde_json::json!({"atomic": "0", "value": "0"})
+    );
+    assert_eq!(
+        s["fiat"],
+        serde_json::json!({"amount": "50.00", "currency": "USD"})
+    );
     assert_eq!(s["rate"], "3000.00");
-    assert_eq!(s["paymentUri"], "ethereum:0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266@31337?value=16667000000000000");
+    assert_eq!(
+        s["paymentUri"],
+        "ethereum:0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266@31337?value=16667000000000000"
+    );
     assert_eq!(s["confirmations"], 0);
     assert_eq!(s["requiredConfirmations"], 3);
     assert_eq!(s["payments"], serde_json::json!([]));
@@ -38,7 +71,10 @@ fn create_returns_the_spec_shape_with_a_rounded_up_quote() {
     assert!(s["createdAt"].as_str().unwrap().ends_with('Z'));
 
     // `show --json` returns the same object, and the second session gets the next address.
-    assert_eq!(shop.json(&["sessions", "show", s["id"].as_str().unwrap(), "--json"]), s);
+    assert_eq!(
+        shop.json(&["sessions", "show", s["id"].as_str().unwrap(), "--json"]),
+        s
+    );
     let s2 = shop.json(&["sessions", "create", "--amount", "1"]);
     assert_eq!(s2["address"], "0x70997970C51812dc3A010C7d01b50e0d17dc79C8");
     assert_eq!(s2["fiat"]["amount"], "1.00");
@@ -55,20 +91,32 @@ fn bad_input_is_refused_in_one_line_and_creates_nothing() {
         (&["--amount", "12.345"], "more than 2 decimal places"),
         (&["--amount", "1e3"], "plain decimal"),
         (&["--amount", "abc"], "plain decimal"),
-        (&["--amount", "5", "--network", "mainnet"], "unknown network `mainnet`"),
-        (&["--amount", "5", "--asset", "DOGE"], "unknown asset `DOGE`"),
+        (
+            &["--amount", "5", "--network", "mainnet"],
+            "unknown network `mainnet`",
+        ),
+        (
+            &["--amount", "5", "--asset", "DOGE"],
+            "unknown asset `DOGE`",
+        ),
         (&["--amount", "5", "--currency", "EUR"], "prices in USD"),
         (&["--amount", "5", "--currency", "ZZZ"], "unknown currency"),
         (&["--amount", "5", "--metadata", "novalue"], "KEY=VALUE"),
         (&["--amount", "5", "--success-url", "ftp://x"], "successUrl"),
-        (&["--amount", "5", "--expires-in-minutes", "0"], "expiresInMinutes"),
+        (
+            &["--amount", "5", "--expires-in-minutes", "0"],
+            "expiresInMinutes",
+        ),
     ];
     for (args, expected) in cases {
         let mut full = vec!["sessions", "create"];
         full.extend_from_slice(args);
         let (code, line) = shop.refused(&full, "");
         assert_eq!(code, 2, "{args:?}: {line}");
-        assert!(line.contains(expected), "{args:?}: expected `{expected}` in `{line}`");
+        assert!(
+            line.contains(expected),
+            "{args:?}: expected `{expected}` in `{line}`"
+        );
     }
     assert_eq!(count(&shop, "checkout_sessions"), 0);
     assert_eq!(count(&shop, "events"), 0);
@@ -109,18 +157,49 @@ fn cancel_only_a_pending_session_and_raise_the_event() {
 fn list_is_newest_first_with_cursor_and_filter() {
     let shop = Shop::with_test_wallet();
     let ids: Vec<String> = (1..=5)
-        .map(|i| shop.json(&["sessions", "create", "--amount", &i.to_string()])["id"].as_str().unwrap().to_string())
+        .map(|i| {
+            shop.json(&["sessions", "create", "--amount", &i.to_string()])["id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
         .collect();
     shop.ok(&["sessions", "cancel", &ids[1]]);
     let page = shop.json(&["sessions", "list", "--limit", "2", "--json"]);
     assert_eq!(page["object"], "list");
     assert_eq!(page["hasMore"], true);
-    let got: Vec<&str> = page["data"].as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap()).collect();
+    let got: Vec<&str> = page["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
     assert_eq!(got, vec![ids[4].as_str(), ids[3].as_str()]);
-    let next = shop.json(&["sessions", "list", "--limit", "2", "--starting-after", &ids[3], "--json"]);
-    let got: Vec<&str> = next["data"].as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap()).collect();
+    let next = shop.json(&[
+        "sessions",
+        "list",
+        "--limit",
+        "2",
+        "--starting-after",
+        &ids[3],
+        "--json",
+    ]);
+    let got: Vec<&str> = next["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
     assert_eq!(got, vec![ids[2].as_str(), ids[1].as_str()]);
-    let last = shop.json(&["sessions", "list", "--limit", "2", "--starting-after", &ids[1], "--json"]);
+    let last = shop.json(&[
+        "sessions",
+        "list",
+        "--limit",
+        "2",
+        "--starting-after",
+        &ids[1],
+        "--json",
+    ]);
     assert_eq!(last["hasMore"], false);
     assert_eq!(last["data"].as_array().unwrap().len(), 1);
     let canceled = shop.json(&["sessions", "list", "--status", "canceled", "--json"]);
@@ -146,9 +225,16 @@ fn concurrent_processes_never_share_an_address_index() {
     let mut addresses = HashSet::new();
     for c in children {
         let out = c.wait_with_output().unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let s: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        assert!(addresses.insert(s["address"].as_str().unwrap().to_string()), "address reused");
+        assert!(
+            addresses.insert(s["address"].as_str().unwrap().to_string()),
+            "address reused"
+        );
     }
     assert_eq!(addresses.len(), 8);
     assert_eq!(shop.json(&["wallet", "show", "--json"])["nextIndex"], 8);
@@ -158,22 +244,65 @@ fn concurrent_processes_never_share_an_address_index() {
 async fn sessions_expire_on_the_injected_clock_with_their_event() {
     let shop = Shop::with_test_wallet();
     let clock = ManualClock::new(chrono::Utc::now());
-    let svc = Service::open_with_clock(shop.path(), Arc::new(clock.clone())).await.unwrap();
-    let req = |v: &str| NewSession { amount: FiatInput { value: v.into(), currency: None }, ..Default::default() };
+    let svc = Service::open_with_clock(shop.path(), Arc::new(clock.clone()))
+        .await
+        .unwrap();
+    let req = |v: &str| NewSession {
+        amount: FiatInput {
+            value: v.into(),
+            currency: None,
+        },
+        ..Default::default()
+    };
     let short = svc
-        .sessions_create(NewSession { expires_in_minutes: Some(1), ..req("2.00") }, None)
+        .sessions_create(
+            NewSession {
+                expires_in_minutes: Some(1),
+                ..req("2.00")
+            },
+            None,
+        )
         .await
         .unwrap();
     let long = svc.sessions_create(req("3.00"), None).await.unwrap();
-    assert_eq!(chaintill::engine::checkout::expire_due(&svc).await.unwrap(), 0);
+    assert_eq!(
+        chaintill::engine::checkout::expire_due(&svc).await.unwrap(),
+        0
+    );
     clock.advance(chrono::Duration::minutes(2));
-    assert_eq!(chaintill::engine::checkout::expire_due(&svc).await.unwrap(), 1);
-    assert_eq!(svc.sessions_get(&short.id, None).await.unwrap().status.as_str(), "expired");
-    assert_eq!(svc.sessions_get(&long.id, None).await.unwrap().status.as_str(), "pending");
-    let types: Vec<String> = sqlx::query_scalar("SELECT type FROM events ORDER BY seq").fetch_all(svc.pool()).await.unwrap();
-    assert_eq!(types, vec!["session.created", "session.created", "session.expired"]);
+    assert_eq!(
+        chaintill::engine::checkout::expire_due(&svc).await.unwrap(),
+        1
+    );
+    assert_eq!(
+        svc.sessions_get(&short.id, None)
+            .await
+            .unwrap()
+            .status
+            .as_str(),
+        "expired"
+    );
+    assert_eq!(
+        svc.sessions_get(&long.id, None)
+            .await
+            .unwrap()
+            .status
+            .as_str(),
+        "pending"
+    );
+    let types: Vec<String> = sqlx::query_scalar("SELECT type FROM events ORDER BY seq")
+        .fetch_all(svc.pool())
+        .await
+        .unwrap();
+    assert_eq!(
+        types,
+        vec!["session.created", "session.created", "session.expired"]
+    );
     // The event carries the full session as it is after the change.
-    let body: String = sqlx::query_scalar("SELECT body FROM events WHERE type = 'session.expired'").fetch_one(svc.pool()).await.unwrap();
+    let body: String = sqlx::query_scalar("SELECT body FROM events WHERE type = 'session.expired'")
+        .fetch_one(svc.pool())
+        .await
+        .unwrap();
     let event: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert!(event["id"].as_str().unwrap().starts_with("evt_"));
     assert_eq!(event["object"], "event");
@@ -181,7 +310,10 @@ async fn sessions_expire_on_the_injected_clock_with_their_event() {
     assert_eq!(event["data"]["object"]["id"], short.id.as_str());
     assert_eq!(event["data"]["object"]["status"], "expired");
     // Running again changes nothing.
-    assert_eq!(chaintill::engine::checkout::expire_due(&svc).await.unwrap(), 0);
+    assert_eq!(
+        chaintill::engine::checkout::expire_due(&svc).await.unwrap(),
+        0
+    );
 }
 
 #[tokio::test]
@@ -189,17 +321,49 @@ async fn a_key_scope_keeps_modes_apart() {
     use chaintill::engine::config::Mode;
     let shop = Shop::with_test_wallet();
     let svc = Service::open(shop.path()).await.unwrap();
-    let req = NewSession { amount: FiatInput { value: "5".into(), currency: None }, ..Default::default() };
+    let req = NewSession {
+        amount: FiatInput {
+            value: "5".into(),
+            currency: None,
+        },
+        ..Default::default()
+    };
     // The default config has only a test network: a live scope finds none.
-    let err = svc.sessions_create(req.clone(), Some(Mode::Live)).await.unwrap_err();
-    assert!(err.to_string().contains("no network"), "{err}");
     let err = svc
-        .sessions_create(NewSession { network: Some("local".into()), ..req.clone() }, Some(Mode::Live))
+        .sessions_create(req.clone(), Some(Mode::Live))
         .await
         .unwrap_err();
-    assert!(matches!(err, chaintill::engine::Error::Forbidden(_)), "{err}");
+    assert!(err.to_string().contains("no network"), "{err}");
+    let err = svc
+        .sessions_create(
+            NewSession {
+                network: Some("local".into()),
+                ..req.clone()
+            },
+            Some(Mode::Live),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, chaintill::engine::Error::Forbidden(_)),
+        "{err}"
+    );
     let s = svc.sessions_create(req, Some(Mode::Test)).await.unwrap();
     assert!(svc.sessions_get(&s.id, Some(Mode::Live)).await.is_err());
-    assert_eq!(svc.sessions_list(&Default::default(), Some(Mode::Live)).await.unwrap().data.len(), 0);
-    assert_eq!(svc.sessions_list(&Default::default(), Some(Mode::Test)).await.unwrap().data.len(), 1);
+    assert_eq!(
+        svc.sessions_list(&Default::default(), Some(Mode::Live))
+            .await
+            .unwrap()
+            .data
+            .len(),
+        0
+    );
+    assert_eq!(
+        svc.sessions_list(&Default::default(), Some(Mode::Test))
+            .await
+            .unwrap()
+            .data
+            .len(),
+        1
+    );
 }

@@ -6,12 +6,24 @@ use crate::common::{count, Shop, TEST_PHRASE};
 fn import_gives_the_spec_addresses_and_keeps_the_phrase_only_in_the_keychain() {
     let shop = Shop::empty();
     let out = shop.ok_stdin(&["wallet", "import"], &format!("{TEST_PHRASE}\n"));
-    assert!(out.contains("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"), "{out}");
-    assert!(out.contains("0x70997970C51812dc3A010C7d01b50e0d17dc79C8"), "{out}");
+    assert!(
+        out.contains("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"),
+        "{out}"
+    );
+    assert!(
+        out.contains("0x70997970C51812dc3A010C7d01b50e0d17dc79C8"),
+        "{out}"
+    );
 
     let show = shop.json(&["wallet", "show", "--json"]);
-    assert_eq!(show["addresses"][0]["address"], "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266");
-    assert_eq!(show["addresses"][1]["address"], "0x70997970C51812dc3A010C7d01b50e0d17dc79C8");
+    assert_eq!(
+        show["addresses"][0]["address"],
+        "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
+    );
+    assert_eq!(
+        show["addresses"][1]["address"],
+        "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
+    );
     assert_eq!(show["keychain"]["state"], "present");
     assert!(show["xpub"].as_str().unwrap().starts_with("xpub"));
     assert!(!serde_json::to_string(&show).unwrap().contains("junk"));
@@ -31,15 +43,24 @@ fn created_phrase_is_shown_once_and_found_in_no_file_or_log() {
         .collect();
     assert_eq!(words.len(), 24, "{out}");
     let phrase = words.join(" ");
-    assert!(bip39::Mnemonic::parse(&phrase).is_ok(), "a valid BIP39 phrase");
+    assert!(
+        bip39::Mnemonic::parse(&phrase).is_ok(),
+        "a valid BIP39 phrase"
+    );
 
     // Use the wallet a little so the log and database have content.
     shop.ok(&["sessions", "create", "--amount", "3.00"]);
     let show = shop.ok(&["wallet", "show"]);
-    assert!(show.contains("phrase present") && !show.contains(&phrase), "{show}");
+    assert!(
+        show.contains("phrase present") && !show.contains(&phrase),
+        "{show}"
+    );
 
     let files = shop.files();
-    assert!(files.iter().any(|f| f.ends_with("chaintill.log")), "a log exists: {files:?}");
+    assert!(
+        files.iter().any(|f| f.ends_with("chaintill.log")),
+        "a log exists: {files:?}"
+    );
     assert!(files.iter().any(|f| f.ends_with("chaintill.db")));
     for f in files {
         let bytes = std::fs::read(&f).unwrap();
@@ -47,7 +68,11 @@ fn created_phrase_is_shown_once_and_found_in_no_file_or_log() {
         assert!(!text.contains(&phrase), "phrase found in {}", f.display());
         // No run of four consecutive phrase words anywhere either (e.g. a partial dump).
         for w in words.windows(4) {
-            assert!(!text.contains(&w.join(" ")), "phrase words found in {}", f.display());
+            assert!(
+                !text.contains(&w.join(" ")),
+                "phrase words found in {}",
+                f.display()
+            );
         }
     }
 }
@@ -62,7 +87,10 @@ fn a_malformed_phrase_is_refused_in_one_line_and_changes_nothing() {
         &["wallet", "import"],
         "test test test test test test test test test test test secretword\n",
     );
-    assert!(line.contains("word 12") && !line.contains("secretword"), "{line}");
+    assert!(
+        line.contains("word 12") && !line.contains("secretword"),
+        "{line}"
+    );
     let (_, line) = shop.refused(&["wallet", "import"], "");
     assert!(line.contains("no recovery phrase"), "{line}");
     assert_eq!(count(&shop, "wallet"), 0);
@@ -78,15 +106,24 @@ fn a_second_wallet_is_refused_and_the_first_kept() {
     assert_eq!(code, 4);
     assert!(line.contains("already exists"), "{line}");
     let show = shop.json(&["wallet", "show", "--json"]);
-    assert_eq!(show["addresses"][0]["address"], "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266");
+    assert_eq!(
+        show["addresses"][0]["address"],
+        "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
+    );
 }
 
 #[test]
 fn a_passphrase_gives_another_wallet() {
     let shop = Shop::empty();
-    shop.ok_stdin(&["wallet", "import", "--passphrase"], &format!("{TEST_PHRASE}\nextra words\n"));
+    shop.ok_stdin(
+        &["wallet", "import", "--passphrase"],
+        &format!("{TEST_PHRASE}\nextra words\n"),
+    );
     let show = shop.json(&["wallet", "show", "--json"]);
-    assert_ne!(show["addresses"][0]["address"], "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266");
+    assert_ne!(
+        show["addresses"][0]["address"],
+        "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
+    );
     assert_eq!(show["keychain"]["state"], "present");
 }
 

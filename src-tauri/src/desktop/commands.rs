@@ -33,7 +33,11 @@ impl From<Error> for IpcError {
             Error::InvalidInput { param, .. } => param.clone(),
             _ => None,
         };
-        IpcError { code, message: e.to_string(), param }
+        IpcError {
+            code,
+            message: e.to_string(),
+            param,
+        }
     }
 }
 
@@ -114,7 +118,10 @@ pub async fn create_session(
     asset: Option<String>,
 ) -> IpcResult<SessionView> {
     let req = NewSession {
-        amount: FiatInput { value: amount, currency: None },
+        amount: FiatInput {
+            value: amount,
+            currency: None,
+        },
         network,
         asset,
         ..Default::default()

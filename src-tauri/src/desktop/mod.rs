@@ -18,7 +18,10 @@ pub fn run(data_dir: &Path) -> Result<()> {
     let engine_lock = lock::acquire(data_dir, "the Chaintill window")?;
     let background = svc.clone();
     tauri::Builder::default()
-        .manage(AppState { svc, _lock: engine_lock })
+        .manage(AppState {
+            svc,
+            _lock: engine_lock,
+        })
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
             commands::wallet_status,

@@ -73,7 +73,9 @@ pub struct ConfigDecimal(pub Decimal);
 impl TryFrom<String> for ConfigDecimal {
     type Error = String;
     fn try_from(s: String) -> std::result::Result<Self, String> {
-        Decimal::parse(&s).map(Self).map_err(|e| format!("decimal `{s}` {e}"))
+        Decimal::parse(&s)
+            .map(Self)
+            .map_err(|e| format!("decimal `{s}` {e}"))
     }
 }
 
@@ -188,7 +190,9 @@ impl TryFrom<String> for PublicUrl {
     fn try_from(s: String) -> std::result::Result<Self, String> {
         let u = url::Url::parse(&s).map_err(|e| format!("public_url `{s}`: {e}"))?;
         if !matches!(u.scheme(), "http" | "https") || u.host().is_none() {
-            return Err(format!("public_url `{s}` must be an http:// or https:// URL"));
+            return Err(format!(
+                "public_url `{s}` must be an http:// or https:// URL"
+            ));
         }
         Ok(Self(s.trim_end_matches('/').to_string()))
     }
@@ -399,8 +403,7 @@ impl TryFrom<String> for NetworkId {
     type Error = String;
     fn try_from(s: String) -> std::result::Result<Self, String> {
         let ok = (1..=32).contains(&s.len())
-            && s
-                .bytes()
+            && s.bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
         if ok {
             Ok(Self(s))
@@ -550,10 +553,16 @@ mod tests {
         assert!(e.contains("out of range"), "{e}");
 
         let e = err_of("[store]\ndefault_currency = \"XXX\"\n");
-        assert!(e.starts_with("chaintill.toml:2:") && e.contains("XXX"), "{e}");
+        assert!(
+            e.starts_with("chaintill.toml:2:") && e.contains("XXX"),
+            "{e}"
+        );
 
         let e = err_of("[store]\nbogus = 1\n");
-        assert!(e.starts_with("chaintill.toml:2:") && e.contains("bogus"), "{e}");
+        assert!(
+            e.starts_with("chaintill.toml:2:") && e.contains("bogus"),
+            "{e}"
+        );
 
         let e = err_of("[store\n");
         assert!(e.starts_with("chaintill.toml:1:"), "{e}");
@@ -573,9 +582,15 @@ mod tests {
         assert!(parse(&net("")).is_ok());
         let twice = format!("{}\n{}", net(""), net(""));
         let e = err_of(&twice);
-        assert!(e.contains("duplicate network id") && e.starts_with("chaintill.toml:9:"), "{e}");
+        assert!(
+            e.contains("duplicate network id") && e.starts_with("chaintill.toml:9:"),
+            "{e}"
+        );
         let e = err_of(&net("").replace("http://x", "ftp://x"));
-        assert!(e.contains("ftp://x") && e.starts_with("chaintill.toml:4:"), "{e}");
+        assert!(
+            e.contains("ftp://x") && e.starts_with("chaintill.toml:4:"),
+            "{e}"
+        );
         let e = err_of(&net("").replace("\"1\"", "\"0\""));
         assert!(e.contains("greater than zero"), "{e}");
         let e = err_of(&net("").replace("symbol = \"ETH\"", "symbol = \"ETH\", decimals = 2"));

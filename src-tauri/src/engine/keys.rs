@@ -43,7 +43,11 @@ impl ApiKey {
         ApiKey {
             id,
             name,
-            mode: if mode == "live" { Mode::Live } else { Mode::Test },
+            mode: if mode == "live" {
+                Mode::Live
+            } else {
+                Mode::Test
+            },
             restricted,
             last4,
             created_at: format_time(from_millis(created)),
@@ -67,7 +71,10 @@ pub async fn create(
 ) -> Result<(ApiKey, Zeroizing<String>)> {
     let name = name.unwrap_or("API key").trim();
     if name.is_empty() || name.chars().count() > MAX_NAME {
-        return Err(Error::invalid("name", format!("name must be 1 to {MAX_NAME} characters")));
+        return Err(Error::invalid(
+            "name",
+            format!("name must be 1 to {MAX_NAME} characters"),
+        ));
     }
     let secret = Zeroizing::new(format!(
         "ck_{}_{}",
@@ -97,7 +104,10 @@ pub async fn get(pool: &SqlitePool, id: &str) -> Result<ApiKey> {
         .fetch_optional(pool)
         .await?
         .map(ApiKey::from_row)
-        .ok_or(Error::NotFound { kind: "api_key", id: id.to_string() })
+        .ok_or(Error::NotFound {
+            kind: "api_key",
+            id: id.to_string(),
+        })
 }
 
 /// All keys, newest first.
@@ -115,13 +125,17 @@ pub async fn list(pool: &SqlitePool) -> Result<Vec<ApiKey>> {
 /// Revokes a key; it stops working at once. Revoking twice is refused.
 pub async fn revoke(pool: &SqlitePool, id: &str) -> Result<ApiKey> {
     let key = get(pool, id).await?;
-    let done = sqlx::query("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
-        .bind(chrono::Utc::now().timestamp_millis())
-        .bind(&key.id)
-        .execute(pool)
-        .await?;
+    let done =
+        sqlx::query("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
+            .bind(chrono::Utc::now().timestamp_millis())
+            .bind(&key.id)
+            .execute(pool)
+            .await?;
     if done.rows_affected() == 0 {
-        return Err(Error::Conflict(format!("key {} is already revoked", key.id)));
+        return Err(Error::Conflict(format!(
+            "key {} is already revoked",
+            key.id
+        )));
     }
     get(pool, &key.id).await
 }

@@ -33,7 +33,11 @@ pub fn acquire(data_dir: &Path, surface: &str) -> Result<EngineLock> {
             return Err(Error::AlreadyRunning(format!(
                 "another engine already runs on {}: {}",
                 data_dir.display(),
-                if holder.is_empty() { "unknown process" } else { holder }
+                if holder.is_empty() {
+                    "unknown process"
+                } else {
+                    holder
+                }
             )));
         }
     }

@@ -28,5 +28,8 @@ pub fn init(data_dir: &Path, stderr_level: &str) {
                 .with_filter(EnvFilter::new("info"))
         });
     // A second init (tests, several commands in one process) keeps the first subscriber.
-    let _ = tracing_subscriber::registry().with(stderr).with(file).try_init();
+    let _ = tracing_subscriber::registry()
+        .with(stderr)
+        .with(file)
+        .try_init();
 }

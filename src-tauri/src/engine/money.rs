@@ -27,7 +27,10 @@ impl Decimal {
             return Err(format!("is longer than {MAX_DECIMAL_LEN} characters"));
         }
         if s.starts_with('-') {
-            return Err(format!("`{}` is negative; it must be positive", truncate(s)));
+            return Err(format!(
+                "`{}` is negative; it must be positive",
+                truncate(s)
+            ));
         }
         let (int, frac) = match s.split_once('.') {
             Some((i, f)) => (i, f),
@@ -74,9 +77,7 @@ impl Decimal {
             self.mantissa.checked_mul(pow10(scale - self.scale)?)
         } else {
             let div = pow10(self.scale - scale)?;
-            (self.mantissa % div)
-                .is_zero()
-                .then(|| self.mantissa / div)
+            (self.mantissa % div).is_zero().then(|| self.mantissa / div)
         }
     }
 
@@ -109,10 +110,10 @@ pub fn currency_minor_units(code: &str) -> Option<u32> {
         | "VND" | "VUV" | "XAF" | "XOF" | "XPF" => 0,
         "BHD" | "IQD" | "JOD" | "KWD" | "LYD" | "OMR" | "TND" => 3,
         "AED" | "ARS" | "AUD" | "BDT" | "BGN" | "BRL" | "CAD" | "CHF" | "CNY" | "COP" | "CZK"
-        | "DKK" | "EGP" | "EUR" | "GBP" | "GHS" | "HKD" | "HUF" | "IDR" | "ILS" | "INR"
-        | "KES" | "MAD" | "MXN" | "MYR" | "NGN" | "NOK" | "NZD" | "PEN" | "PHP" | "PKR"
-        | "PLN" | "QAR" | "RON" | "RSD" | "SAR" | "SEK" | "SGD" | "THB" | "TRY" | "TWD"
-        | "UAH" | "USD" | "UYU" | "ZAR" => 2,
+        | "DKK" | "EGP" | "EUR" | "GBP" | "GHS" | "HKD" | "HUF" | "IDR" | "ILS" | "INR" | "KES"
+        | "MAD" | "MXN" | "MYR" | "NGN" | "NOK" | "NZD" | "PEN" | "PHP" | "PKR" | "PLN" | "QAR"
+        | "RON" | "RSD" | "SAR" | "SEK" | "SGD" | "THB" | "TRY" | "TWD" | "UAH" | "USD" | "UYU"
+        | "ZAR" => 2,
         _ => return None,
     })
 }
@@ -130,10 +131,12 @@ impl FiatAmount {
     /// Validates a user-given amount; `param` names the field for the error.
     pub fn parse(value: &str, currency: &str, param: &str) -> Result<Self> {
         let minor = currency_minor_units(currency).ok_or_else(|| {
-            Error::invalid("currency", format!("unknown currency `{}`", truncate(currency)))
+            Error::invalid(
+                "currency",
+                format!("unknown currency `{}`", truncate(currency)),
+            )
         })?;
-        let v = Decimal::parse(value)
-            .map_err(|e| Error::invalid(param, format!("amount {e}")))?;
+        let v = Decimal::parse(value).map_err(|e| Error::invalid(param, format!("amount {e}")))?;
         if v.is_zero() {
             return Err(Error::invalid(param, "amount must be greater than zero"));
         }
@@ -239,7 +242,9 @@ mod tests {
 
     #[test]
     fn parses_only_plain_decimals() {
-        for bad in ["", "-1", "+1", "1e5", "1.", ".5", " 1", "1,5", "0x10", "1.2.3", "NaN"] {
+        for bad in [
+            "", "-1", "+1", "1e5", "1.", ".5", " 1", "1,5", "0x10", "1.2.3", "NaN",
+        ] {
             assert!(Decimal::parse(bad).is_err(), "{bad} should be refused");
         }
         assert_eq!(d("12.50").to_scaled(2), Some(U256::from(1250)));
@@ -257,7 +262,10 @@ mod tests {
         assert!(FiatAmount::parse("0.00", "USD", "amount").is_err());
         assert!(FiatAmount::parse("-5", "USD", "amount").is_err());
         assert!(FiatAmount::parse("5", "XYZ", "amount").is_err());
-        assert_eq!(FiatAmount::parse("50", "USD", "a").unwrap().canonical(), "50.00");
+        assert_eq!(
+            FiatAmount::parse("50", "USD", "a").unwrap().canonical(),
+            "50.00"
+        );
     }
 
     #[test]
@@ -278,7 +286,10 @@ mod tests {
 
     #[test]
     fn formats_atomic_amounts() {
-        assert_eq!(format_atomic(U256::from(18473920000000000000u128), 18), "18.47392");
+        assert_eq!(
+            format_atomic(U256::from(18473920000000000000u128), 18),
+            "18.47392"
+        );
         assert_eq!(format_atomic(U256::ZERO, 18), "0");
         assert_eq!(format_atomic(U256::from(5), 0), "5");
         assert_eq!(format_atomic_fixed(U256::from(5), 2), "0.05");

@@ -38,7 +38,10 @@ impl Service {
     /// Like [`Service::open`] with an injected clock.
     pub async fn open_with_clock(data_dir: &Path, clock: Arc<dyn Clock>) -> Result<Self> {
         std::fs::create_dir_all(data_dir).map_err(|e| {
-            Error::Internal(format!("cannot create data directory {}: {e}", data_dir.display()))
+            Error::Internal(format!(
+                "cannot create data directory {}: {e}",
+                data_dir.display()
+            ))
         })?;
         let config = Config::load_or_create(data_dir)?;
         let pool = store::open(data_dir).await?;
@@ -86,7 +89,12 @@ impl Service {
     }
 
     /// Creates an API key; the key is returned to be shown once.
-    pub async fn keys_create(&self, mode: Mode, name: Option<&str>, restricted: bool) -> Result<(ApiKey, Zeroizing<String>)> {
+    pub async fn keys_create(
+        &self,
+        mode: Mode,
+        name: Option<&str>,
+        restricted: bool,
+    ) -> Result<(ApiKey, Zeroizing<String>)> {
         keys::create(&self.pool, mode, name, restricted).await
     }
 
@@ -101,7 +109,11 @@ impl Service {
     }
 
     /// Creates a checkout session.
-    pub async fn sessions_create(&self, req: NewSession, scope: Option<Mode>) -> Result<CheckoutSession> {
+    pub async fn sessions_create(
+        &self,
+        req: NewSession,
+        scope: Option<Mode>,
+    ) -> Result<CheckoutSession> {
         checkout::create(self, req, scope).await
     }
 
@@ -111,7 +123,11 @@ impl Service {
     }
 
     /// A page of checkout sessions.
-    pub async fn sessions_list(&self, q: &ListQuery, scope: Option<Mode>) -> Result<Page<CheckoutSession>> {
+    pub async fn sessions_list(
+        &self,
+        q: &ListQuery,
+        scope: Option<Mode>,
+    ) -> Result<Page<CheckoutSession>> {
         checkout::list(self, q, scope).await
     }
 

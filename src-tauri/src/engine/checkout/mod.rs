@@ -81,24 +81,43 @@ pub struct Page<T> {
 pub fn page_limit(limit: Option<i64>) -> Result<i64> {
     match limit.unwrap_or(10) {
         l @ 1..=100 => Ok(l),
-        other => Err(Error::invalid("limit", format!("limit must be 1 to 100, not {other}"))),
+        other => Err(Error::invalid(
+            "limit",
+            format!("limit must be 1 to 100, not {other}"),
+        )),
     }
 }
 
 fn validate_metadata(metadata: &Map<String, Value>) -> Result<()> {
     if metadata.len() > MAX_METADATA_KEYS {
-        return Err(Error::invalid("metadata", format!("metadata has more than {MAX_METADATA_KEYS} keys")));
+        return Err(Error::invalid(
+            "metadata",
+            format!("metadata has more than {MAX_METADATA_KEYS} keys"),
+        ));
     }
     for (k, v) in metadata {
         if k.is_empty() || k.chars().count() > MAX_METADATA_KEY_CHARS {
-            return Err(Error::invalid("metadata", format!("metadata keys must be 1 to {MAX_METADATA_KEY_CHARS} characters")));
+            return Err(Error::invalid(
+                "metadata",
+                format!("metadata keys must be 1 to {MAX_METADATA_KEY_CHARS} characters"),
+            ));
         }
         match v {
             Value::String(s) if s.chars().count() <= MAX_METADATA_VALUE_CHARS => {}
             Value::String(_) => {
-                return Err(Error::invalid(&format!("metadata[{k}]"), format!("metadata values must be at most {MAX_METADATA_VALUE_CHARS} characters")))
+                return Err(Error::invalid(
+                    &format!("metadata[{k}]"),
+                    format!(
+                        "metadata values must be at most {MAX_METADATA_VALUE_CHARS} characters"
+                    ),
+                ))
             }
-            _ => return Err(Error::invalid(&format!("metadata[{k}]"), "metadata values must be strings")),
+            _ => {
+                return Err(Error::invalid(
+                    &format!("metadata[{k}]"),
+                    "metadata values must be strings",
+                ))
+            }
         }
     }
     Ok(())
@@ -106,11 +125,15 @@ fn validate_metadata(metadata: &Map<String, Value>) -> Result<()> {
 
 fn validate_success_url(u: &str) -> Result<()> {
     let ok = u.len() <= MAX_SUCCESS_URL
-        && url::Url::parse(u).is_ok_and(|p| matches!(p.scheme(), "http" | "https") && p.host().is_some());
+        && url::Url::parse(u)
+            .is_ok_and(|p| matches!(p.scheme(), "http" | "https") && p.host().is_some());
     if ok {
         Ok(())
     } else {
-        Err(Error::invalid("successUrl", "successUrl must be an http:// or https:// URL of at most 2048 characters"))
+        Err(Error::invalid(
+            "successUrl",
+            "successUrl must be an http:// or https:// URL of at most 2048 characters",
+        ))
     }
 }
 
@@ -124,12 +147,14 @@ struct Pricing {
 }
 
 fn pricing(network: &crate::engine::config::NetworkConfig, asset: Option<&str>) -> Result<Pricing> {
-    let fixed = |src: &RateSource, symbol: &str| match src {
+    let fixed = |src: &RateSource, symbol: &str| {
+        match src {
         RateSource::Fixed(d) => Ok(d.0.clone()),
         RateSource::Chainlink(_) => Err(Error::Conflict(format!(
             "{symbol} on `{}` is priced by a Chainlink feed, which needs the chain watcher; use a fixed rate until it is available",
             network.id()
         ))),
+    }
     };
     let native = &network.native;
     match asset {
@@ -142,11 +167,23 @@ fn pricing(network: &crate::engine::config::NetworkConfig, asset: Option<&str>) 
         }),
         Some(s) if s == native.symbol => pricing(network, None),
         Some(s) => {
-            let t = network.tokens.iter().find(|t| t.symbol.get_ref().0 == s).ok_or_else(|| {
-                let mut known: Vec<&str> = vec![&native.symbol];
-                known.extend(network.tokens.iter().map(|t| t.symbol.get_ref().0.as_str()));
-                Error::invalid("asset", format!("unknown asset `{}` on network `{}` (known: {})", truncated(s), network.id(), known.join(", ")))
-            })?;
+            let t = network
+                .tokens
+                .iter()
+                .find(|t| t.symbol.get_ref().0 == s)
+                .ok_or_else(|| {
+                    let mut known: Vec<&str> = vec![&native.symbol];
+                    known.extend(network.tokens.iter().map(|t| t.symbol.get_ref().0.as_str()));
+                    Error::invalid(
+                        "asset",
+                        format!(
+                            "unknown asset `{}` on network `{}` (known: {})",
+                            truncated(s),
+                            network.id(),
+                            known.join(", ")
+                        ),
+                    )
+                })?;
             let decimals = t.decimals.get() as u32;
             Ok(Pricing {
                 symbol: s.to_string(),
@@ -165,30 +202,63 @@ fn truncated(s: &str) -> String {
 
 /// Creates a session: validates, quotes, allocates a fresh address and writes the session and
 /// its `session.created` event in one transaction. `scope` limits the caller to one mode.
-pub async fn create(svc: &Service, req: NewSession, scope: Option<Mode>) -> Result<CheckoutSession> {
+pub async fn create(
+    svc: &Service,
+    req: NewSession,
+    scope: Option<Mode>,
+) -> Result<CheckoutSession> {
     let cfg = svc.config();
-    let currency = req.amount.currency.as_deref().unwrap_or(&cfg.store.default_currency.0);
+    let currency = req
+        .amount
+        .currency
+        .as_deref()
+        .unwrap_or(&cfg.store.default_currency.0);
     let fiat = FiatAmount::parse(&req.amount.value, currency, "amount.value")?;
     if currency != cfg.store.default_currency.0 {
         return Err(Error::invalid(
             "amount.currency",
-            format!("this store prices in {}; `{}` is not supported", cfg.store.default_currency.0, truncated(currency)),
+            format!(
+                "this store prices in {}; `{}` is not supported",
+                cfg.store.default_currency.0,
+                truncated(currency)
+            ),
         ));
     }
     let network = match req.network.as_deref() {
         Some(id) => cfg.network(id).ok_or_else(|| {
             let known: Vec<&str> = cfg.networks.iter().map(|n| n.id()).collect();
-            Error::invalid("network", format!("unknown network `{}` (configured: {})", truncated(id), if known.is_empty() { "none".into() } else { known.join(", ") }))
+            Error::invalid(
+                "network",
+                format!(
+                    "unknown network `{}` (configured: {})",
+                    truncated(id),
+                    if known.is_empty() {
+                        "none".into()
+                    } else {
+                        known.join(", ")
+                    }
+                ),
+            )
         })?,
         None => cfg
             .networks
             .iter()
             .find(|n| scope.is_none_or(|m| n.mode == m))
-            .ok_or_else(|| Error::invalid("network", "no network is configured for this mode; add one to chaintill.toml"))?,
+            .ok_or_else(|| {
+                Error::invalid(
+                    "network",
+                    "no network is configured for this mode; add one to chaintill.toml",
+                )
+            })?,
     };
     if let Some(m) = scope {
         if network.mode != m {
-            return Err(Error::Forbidden(format!("a {} key cannot use the {} network `{}`", m.as_str(), network.mode.as_str(), network.id())));
+            return Err(Error::Forbidden(format!(
+                "a {} key cannot use the {} network `{}`",
+                m.as_str(),
+                network.mode.as_str(),
+                network.id()
+            )));
         }
     }
     let price = pricing(network, req.asset.as_deref())?;
@@ -197,13 +267,26 @@ pub async fn create(svc: &Service, req: NewSession, scope: Option<Mode>) -> Resu
     if let Some(u) = &req.success_url {
         validate_success_url(u)?;
     }
-    let minutes = req.expires_in_minutes.unwrap_or(cfg.store.expiry_minutes.get());
+    let minutes = req
+        .expires_in_minutes
+        .unwrap_or(cfg.store.expiry_minutes.get());
     if !(1..=MAX_EXPIRES_MINUTES).contains(&minutes) {
-        return Err(Error::invalid("expiresInMinutes", format!("expiresInMinutes must be 1 to {MAX_EXPIRES_MINUTES}")));
+        return Err(Error::invalid(
+            "expiresInMinutes",
+            format!("expiresInMinutes must be 1 to {MAX_EXPIRES_MINUTES}"),
+        ));
     }
-    let amount = quote_atomic(&fiat.value, &price.rate, price.decimals, price.round_decimals)?;
+    let amount = quote_atomic(
+        &fiat.value,
+        &price.rate,
+        price.decimals,
+        price.round_decimals,
+    )?;
     if amount.is_zero() {
-        return Err(Error::invalid("amount.value", "amount is too small to quote"));
+        return Err(Error::invalid(
+            "amount.value",
+            "amount is too small to quote",
+        ));
     }
 
     let now = svc.now();
@@ -242,17 +325,27 @@ pub async fn create(svc: &Service, req: NewSession, scope: Option<Mode>) -> Resu
     .execute(&mut *tx)
     .await?;
     let session = load(&mut tx, svc, &id).await?;
-    events::record(&mut tx, types::SESSION_CREATED, Some(id.as_str()), session.livemode, &session, now).await?;
+    events::record(
+        &mut tx,
+        types::SESSION_CREATED,
+        Some(id.as_str()),
+        session.livemode,
+        &session,
+        now,
+    )
+    .await?;
     tx.commit().await?;
     tracing::info!(session = %id, address = %session.address, amount = %session.amount.value, asset = %session.asset.symbol, "session created");
     Ok(session)
 }
 
 async fn row(conn: &mut SqliteConnection, id: &str) -> Result<Option<SessionRow>> {
-    Ok(sqlx::query_as::<_, SessionRow>("SELECT * FROM checkout_sessions WHERE id = ?")
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?)
+    Ok(
+        sqlx::query_as::<_, SessionRow>("SELECT * FROM checkout_sessions WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?,
+    )
 }
 
 async fn payments(conn: &mut SqliteConnection, id: &str) -> Result<Vec<PaymentRow>> {
@@ -265,10 +358,17 @@ async fn payments(conn: &mut SqliteConnection, id: &str) -> Result<Vec<PaymentRo
     .await?)
 }
 
-async fn load(conn: &mut SqliteConnection, svc: &Service, id: &SessionId) -> Result<CheckoutSession> {
+async fn load(
+    conn: &mut SqliteConnection,
+    svc: &Service,
+    id: &SessionId,
+) -> Result<CheckoutSession> {
     let r = row(conn, id.as_str())
         .await?
-        .ok_or_else(|| Error::NotFound { kind: "checkout_session", id: id.to_string() })?;
+        .ok_or_else(|| Error::NotFound {
+            kind: "checkout_session",
+            id: id.to_string(),
+        })?;
     let p = payments(conn, id.as_str()).await?;
     CheckoutSession::from_rows(&r, &p, None, &svc.config().api.public_url.0)
 }
@@ -283,25 +383,41 @@ pub async fn get(svc: &Service, id: &str, scope: Option<Mode>) -> Result<Checkou
     let mut conn = svc.pool().acquire().await?;
     let s = load(&mut conn, svc, &id).await?;
     if !in_scope(&s, scope) {
-        return Err(Error::NotFound { kind: "checkout_session", id: id.to_string() });
+        return Err(Error::NotFound {
+            kind: "checkout_session",
+            id: id.to_string(),
+        });
     }
     Ok(s)
 }
 
 /// Sessions newest first, with an optional status filter and cursor.
-pub async fn list(svc: &Service, q: &ListQuery, scope: Option<Mode>) -> Result<Page<CheckoutSession>> {
+pub async fn list(
+    svc: &Service,
+    q: &ListQuery,
+    scope: Option<Mode>,
+) -> Result<Page<CheckoutSession>> {
     let limit = page_limit(q.limit)?;
     if let Some(s) = &q.status {
         if Status::parse(s).is_none() {
             let names: Vec<&str> = Status::ALL.iter().map(|s| s.as_str()).collect();
-            return Err(Error::invalid("status", format!("unknown status `{}` (one of: {})", truncated(s), names.join(", "))));
+            return Err(Error::invalid(
+                "status",
+                format!(
+                    "unknown status `{}` (one of: {})",
+                    truncated(s),
+                    names.join(", ")
+                ),
+            ));
         }
     }
     let mut conn = svc.pool().acquire().await?;
     let before = match &q.starting_after {
         None => i64::MAX,
         Some(cursor) => {
-            let id = SessionId::parse(cursor).map_err(|_| Error::invalid("startingAfter", "startingAfter is not a session id"))?;
+            let id = SessionId::parse(cursor).map_err(|_| {
+                Error::invalid("startingAfter", "startingAfter is not a session id")
+            })?;
             sqlx::query_scalar("SELECT seq FROM checkout_sessions WHERE id = ?")
                 .bind(id.as_str())
                 .fetch_optional(&mut *conn)
@@ -324,9 +440,18 @@ pub async fn list(svc: &Service, q: &ListQuery, scope: Option<Mode>) -> Result<P
     let mut data = Vec::with_capacity(rows.len());
     for r in rows.iter().take(limit as usize) {
         let p = payments(&mut conn, &r.id).await?;
-        data.push(CheckoutSession::from_rows(r, &p, None, &svc.config().api.public_url.0)?);
+        data.push(CheckoutSession::from_rows(
+            r,
+            &p,
+            None,
+            &svc.config().api.public_url.0,
+        )?);
     }
-    Ok(Page { object: "list", data, has_more })
+    Ok(Page {
+        object: "list",
+        data,
+        has_more,
+    })
 }
 
 /// Cancels a session that has received nothing; raises `session.canceled`.
@@ -352,7 +477,15 @@ pub async fn cancel(svc: &Service, id: &str, scope: Option<Mode>) -> Result<Chec
     }
     let sid = SessionId::parse(&current.id)?;
     let session = load(&mut tx, svc, &sid).await?;
-    events::record(&mut tx, types::SESSION_CANCELED, Some(&session.id), session.livemode, &session, now).await?;
+    events::record(
+        &mut tx,
+        types::SESSION_CANCELED,
+        Some(&session.id),
+        session.livemode,
+        &session,
+        now,
+    )
+    .await?;
     tx.commit().await?;
     tracing::info!(session = %session.id, "session canceled");
     Ok(session)
@@ -383,8 +516,13 @@ pub async fn expire_due(svc: &Service) -> Result<usize> {
 async fn apply_settlement(svc: &Service, id: &str, now: DateTime<Utc>) -> Result<bool> {
     let mut tx = svc.pool().begin().await?;
     // A no-op write first takes the write lock, so the read below cannot go stale.
-    sqlx::query("UPDATE checkout_sessions SET seq = seq WHERE id = ?").bind(id).execute(&mut *tx).await?;
-    let Some(r) = row(&mut tx, id).await? else { return Ok(false) };
+    sqlx::query("UPDATE checkout_sessions SET seq = seq WHERE id = ?")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    let Some(r) = row(&mut tx, id).await? else {
+        return Ok(false);
+    };
     let pays = payments(&mut tx, id).await?;
     if !pays.is_empty() {
         return Ok(false);
@@ -403,7 +541,15 @@ async fn apply_settlement(svc: &Service, id: &str, now: DateTime<Utc>) -> Result
     let sid = SessionId::parse(id)?;
     let session = load(&mut tx, svc, &sid).await?;
     if s.status == Status::Expired {
-        events::record(&mut tx, types::SESSION_EXPIRED, Some(id), session.livemode, &session, now).await?;
+        events::record(
+            &mut tx,
+            types::SESSION_EXPIRED,
+            Some(id),
+            session.livemode,
+            &session,
+            now,
+        )
+        .await?;
     }
     tx.commit().await?;
     Ok(true)

@@ -57,7 +57,9 @@ impl PaymentRow {
     /// The settlement view: first seen is the earlier of seen-at and block time, so a payment
     /// found after a restart is judged by its block time, never by when the engine noticed it.
     pub fn observed(&self) -> Result<Observed> {
-        let seen = self.block_timestamp.map_or(self.seen_at, |b| b.min(self.seen_at));
+        let seen = self
+            .block_timestamp
+            .map_or(self.seen_at, |b| b.min(self.seen_at));
         Ok(Observed {
             amount: parse_atomic(&self.amount_atomic)?,
             block_number: self.block_number.and_then(|b| u64::try_from(b).ok()),
@@ -173,7 +175,12 @@ pub struct CheckoutSession {
 
 impl CheckoutSession {
     /// Builds the object from storage; `public_url` is the base of `checkoutUrl`.
-    pub fn from_rows(row: &SessionRow, payments: &[PaymentRow], head: Option<u64>, public_url: &str) -> Result<Self> {
+    pub fn from_rows(
+        row: &SessionRow,
+        payments: &[PaymentRow],
+        head: Option<u64>,
+        public_url: &str,
+    ) -> Result<Self> {
         let decimals = u32::try_from(row.asset_decimals).unwrap_or(18);
         let native = row.asset_contract.is_none();
         let amount = |atomic: &str, with_native: bool| -> Result<AssetAmount> {

@@ -126,7 +126,12 @@ pub struct Settlement {
 /// seen before the grace period ended and the payments before it were not yet enough; all
 /// others (and every payment to a canceled session) are `extra`. On time or late is decided by
 /// the first-seen time of the payment that completed the amount.
-pub fn settle(terms: &Terms, payments: &[Observed], head: Option<u64>, now: DateTime<Utc>) -> Settlement {
+pub fn settle(
+    terms: &Terms,
+    payments: &[Observed],
+    head: Option<u64>,
+    now: DateTime<Utc>,
+) -> Settlement {
     let mut order: Vec<usize> = (0..payments.len()).collect();
     order.sort_by_key(|&i| (payments[i].first_seen, i));
 
@@ -142,7 +147,9 @@ pub fn settle(terms: &Terms, payments: &[Observed], head: Option<u64>, now: Date
 
     let (mut counted, mut extra, mut total) = (Vec::new(), Vec::new(), U256::ZERO);
     for i in order {
-        if total >= terms.threshold && !counted.is_empty() || payments[i].first_seen > terms.grace_ends_at {
+        if total >= terms.threshold && !counted.is_empty()
+            || payments[i].first_seen > terms.grace_ends_at
+        {
             extra.push(i);
         } else {
             counted.push(i);
@@ -209,7 +216,13 @@ mod tests {
     }
 
     fn status(terms: &Terms, payments: &[Observed], head: u64, now_min: i64) -> Status {
-        settle(terms, payments, Some(head), t0() + Duration::minutes(now_min)).status
+        settle(
+            terms,
+            payments,
+            Some(head),
+            t0() + Duration::minutes(now_min),
+        )
+        .status
     }
 
     #[test]
@@ -219,7 +232,10 @@ mod tests {
 
     #[test]
     fn detected_in_mempool_and_below_confirmations() {
-        assert_eq!(status(&terms(100), &[pay(100, None, 1)], 10, 2), Status::Detected);
+        assert_eq!(
+            status(&terms(100), &[pay(100, None, 1)], 10, 2),
+            Status::Detected
+        );
         let s = settle(&terms(100), &[pay(100, Some(9), 1)], Some(10), t0());
         assert_eq!((s.status, s.confirmations), (Status::Detected, 2));
     }
@@ -244,23 +260,35 @@ mod tests {
         let mut t = terms(1000);
         t.threshold = U256::from(990);
         assert_eq!(status(&t, &[pay(995, Some(1), 1)], 10, 2), Status::Paid);
-        assert_eq!(status(&t, &[pay(989, Some(1), 1)], 10, 2), Status::Underpaid);
+        assert_eq!(
+            status(&t, &[pay(989, Some(1), 1)], 10, 2),
+            Status::Underpaid
+        );
     }
 
     #[test]
     fn overpaid_when_the_completing_payment_overshoots() {
-        assert_eq!(status(&terms(100), &[pay(150, Some(1), 1)], 10, 2), Status::Overpaid);
+        assert_eq!(
+            status(&terms(100), &[pay(150, Some(1), 1)], 10, 2),
+            Status::Overpaid
+        );
     }
 
     #[test]
     fn paid_late_within_grace() {
-        assert_eq!(status(&terms(100), &[pay(100, Some(1), 20)], 10, 21), Status::PaidLate);
+        assert_eq!(
+            status(&terms(100), &[pay(100, Some(1), 20)], 10, 21),
+            Status::PaidLate
+        );
     }
 
     #[test]
     fn detected_before_expiry_confirming_after_is_on_time() {
         // First seen at minute 14, confirmed at minute 30 (after expiry and grace).
-        assert_eq!(status(&terms(100), &[pay(100, Some(8), 14)], 10, 30), Status::Paid);
+        assert_eq!(
+            status(&terms(100), &[pay(100, Some(8), 14)], 10, 30),
+            Status::Paid
+        );
     }
 
     #[test]
@@ -278,7 +306,12 @@ mod tests {
 
     #[test]
     fn funds_after_grace_or_beyond_the_amount_are_extra() {
-        let s = settle(&terms(100), &[pay(100, Some(1), 26)], Some(10), t0() + Duration::minutes(30));
+        let s = settle(
+            &terms(100),
+            &[pay(100, Some(1), 26)],
+            Some(10),
+            t0() + Duration::minutes(30),
+        );
         assert_eq!((s.status, s.extra.clone()), (Status::Expired, vec![0]));
         let s = settle(
             &terms(100),
@@ -286,13 +319,19 @@ mod tests {
             Some(10),
             t0(),
         );
-        assert_eq!((s.status, s.counted, s.extra), (Status::Paid, vec![0], vec![1]));
+        assert_eq!(
+            (s.status, s.counted, s.extra),
+            (Status::Paid, vec![0], vec![1])
+        );
     }
 
     #[test]
     fn classified_by_block_time_when_found_later() {
         // The caller passes the block timestamp as first_seen for payments found on catch-up.
-        assert_eq!(status(&terms(100), &[pay(100, Some(1), 10)], 10, 120), Status::Paid);
+        assert_eq!(
+            status(&terms(100), &[pay(100, Some(1), 10)], 10, 120),
+            Status::Paid
+        );
     }
 
     #[test]

@@ -16,7 +16,8 @@ pub struct AccountXpub(XPub);
 impl AccountXpub {
     /// Derives the account xpub from a BIP39 seed (phrase + passphrase already stretched).
     pub fn from_seed(seed: &[u8; 64]) -> Result<Self> {
-        let path = DerivationPath::from_str(ACCOUNT_PATH).map_err(|e| Error::Internal(e.to_string()))?;
+        let path =
+            DerivationPath::from_str(ACCOUNT_PATH).map_err(|e| Error::Internal(e.to_string()))?;
         let xprv = XPrv::derive_from_path(seed, &path)
             .map_err(|e| Error::Internal(format!("key derivation failed: {e}")))?;
         Ok(Self(xprv.public_key()))
@@ -57,10 +58,18 @@ mod tests {
 
     #[test]
     fn spec_test_phrase_gives_the_known_addresses() {
-        let m = bip39::Mnemonic::parse("test test test test test test test test test test test junk").unwrap();
+        let m =
+            bip39::Mnemonic::parse("test test test test test test test test test test test junk")
+                .unwrap();
         let xpub = AccountXpub::from_seed(&m.to_seed("")).unwrap();
-        assert_eq!(xpub.address(0).unwrap().to_checksum(None), "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266");
-        assert_eq!(xpub.address(1).unwrap().to_checksum(None), "0x70997970C51812dc3A010C7d01b50e0d17dc79C8");
+        assert_eq!(
+            xpub.address(0).unwrap().to_checksum(None),
+            "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
+        );
+        assert_eq!(
+            xpub.address(1).unwrap().to_checksum(None),
+            "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
+        );
         // The string form round-trips and derives the same addresses.
         let again = AccountXpub::parse(&xpub.to_xpub_string()).unwrap();
         assert_eq!(again.address(1).unwrap(), xpub.address(1).unwrap());
@@ -68,8 +77,13 @@ mod tests {
 
     #[test]
     fn a_passphrase_changes_the_wallet() {
-        let m = bip39::Mnemonic::parse("test test test test test test test test test test test junk").unwrap();
+        let m =
+            bip39::Mnemonic::parse("test test test test test test test test test test test junk")
+                .unwrap();
         let with = AccountXpub::from_seed(&m.to_seed("extra")).unwrap();
-        assert_ne!(with.address(0).unwrap().to_checksum(None), "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266");
+        assert_ne!(
+            with.address(0).unwrap().to_checksum(None),
+            "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
+        );
     }
 }

@@ -53,9 +53,8 @@ fn describe(e: &keyring::Error) -> String {
 
 /// Stores the phrase under `account`.
 pub fn store(account: &str, secret: &StoredPhrase) -> Result<()> {
-    let json = Zeroizing::new(
-        serde_json::to_string(secret).map_err(|e| Error::Internal(e.to_string()))?,
-    );
+    let json =
+        Zeroizing::new(serde_json::to_string(secret).map_err(|e| Error::Internal(e.to_string()))?);
     entry(account)?
         .set_password(&json)
         .map_err(|e| Error::Keychain(describe(&e)))
@@ -68,7 +67,8 @@ pub fn load(account: &str) -> Result<StoredPhrase> {
             .get_password()
             .map_err(|e| Error::Keychain(describe(&e)))?,
     );
-    serde_json::from_str(&json).map_err(|_| Error::Keychain("the stored entry is not a Chaintill wallet".into()))
+    serde_json::from_str(&json)
+        .map_err(|_| Error::Keychain("the stored entry is not a Chaintill wallet".into()))
 }
 
 /// Removes the entry under `account` (used to undo a wallet creation that failed half way).

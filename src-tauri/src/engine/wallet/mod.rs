@@ -77,7 +77,11 @@ pub async fn import(pool: &SqlitePool, phrase: &str, passphrase: &str) -> Result
     install(pool, &mnemonic, passphrase).await
 }
 
-async fn install(pool: &SqlitePool, mnemonic: &bip39::Mnemonic, passphrase: &str) -> Result<WalletInfo> {
+async fn install(
+    pool: &SqlitePool,
+    mnemonic: &bip39::Mnemonic,
+    passphrase: &str,
+) -> Result<WalletInfo> {
     if let Some(xpub) = stored_xpub(pool).await? {
         return Err(Error::Conflict(format!(
             "a wallet already exists (xpub {}…); use a new data directory for another wallet",
@@ -162,7 +166,9 @@ pub async fn allocate_address(conn: &mut SqliteConnection) -> Result<(u32, Addre
     let index = u32::try_from(index)
         .ok()
         .filter(|i| *i < 0x8000_0000)
-        .ok_or_else(|| Error::Internal("the wallet ran out of non-hardened address indexes".into()))?;
+        .ok_or_else(|| {
+            Error::Internal("the wallet ran out of non-hardened address indexes".into())
+        })?;
     Ok((index, AccountXpub::parse(&xpub)?.address(index)?))
 }
 
@@ -182,6 +188,8 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("checksum"), "{e}");
-        assert!(parse_phrase("  TEST test test test test test test test test test test junk\n").is_ok());
+        assert!(
+            parse_phrase("  TEST test test test test test test test test test test junk\n").is_ok()
+        );
     }
 }

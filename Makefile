@@ -30,14 +30,16 @@ apt-deps:
 	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
+# `npm install`, not `npm ci`: npm omits other platforms' optional packages (@tauri-apps/cli-*)
+# from lock files written here, and `npm ci` then refuses them as out of sync.
 npm-deps: node_modules/.installed ui/node_modules/.installed
 
 node_modules/.installed: package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
+	npm install --no-audit --no-fund --loglevel=error
 	@touch $@
 
 ui/node_modules/.installed: ui/package.json ui/package-lock.json
-	cd ui && npm ci --no-audit --no-fund --loglevel=error
+	cd ui && npm install --no-audit --no-fund --loglevel=error
 	@touch $@
 
 cargo-tools:

@@ -73,7 +73,9 @@ test-rust: ui
 	scripts/with-keyring.sh -- cargo test $(FEATURES)
 
 # The real window under Xvfb, driven through tauri-driver; keeps docs/screenshots/.
-test-e2e: build
+# `cargo test --no-run` builds the same binary as test-rust (same feature resolution, no rebuild).
+test-e2e: deps ui
+	cargo test $(FEATURES) --no-run
 	xvfb-run -a scripts/with-keyring.sh -- node --test tests/e2e/
 
 bench: deps ui

@@ -5,6 +5,7 @@ use crate::engine::checkout::model::CheckoutSession;
 use crate::engine::checkout::{FiatInput, ListQuery, NewSession};
 use crate::engine::config::{Mode, CONFIG_FILE, DEFAULT_CONFIG};
 use crate::engine::service::default_data_dir;
+use crate::engine::webhooks::{self, Attempt};
 use crate::engine::{checkout, lock, logging, Error, Result, Service};
 use clap::{Args, Parser, Subcommand};
 use serde_json::{Map, Value};
@@ -36,6 +37,9 @@ pub enum Command {
     /// Checkout sessions.
     #[command(subcommand)]
     Sessions(SessionsCmd),
+    /// Webhook endpoints, deliveries, and a local receiver for testing.
+    #[command(subcommand)]
+    Webhooks(WebhooksCmd),
     /// Set up a demo shop on a local devnet and open it.
     Demo {
         /// Run the engine without a window.
@@ -88,6 +92,75 @@ pub enum KeysCmd {
     Revoke {
         /// The key's id (`key_…`).
         id: String,
+    },
+}
+
+/// `chaintill webhooks …`.
+#[derive(Debug, Subcommand)]
+pub enum WebhooksCmd {
+    /// Register an endpoint (prints its signing secret once).
+    Add {
+        /// https:// anywhere, or http:// to loopback, LAN addresses and .local names.
+        #[arg(long)]
+        url: String,
+        /// A label.
+        #[arg(long)]
+        name: Option<String>,
+        /// Event types to send, comma separated (default: all).
+        #[arg(long, value_delimiter = ',')]
+        events: Option<Vec<String>>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List endpoints.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove an endpoint (queued deliveries to it are canceled).
+    Remove {
+        /// `we_…`.
+        id: String,
+    },
+    /// New signing secret (printed once); the old one keeps signing for 24 hours.
+    Rotate {
+        /// `we_…`.
+        id: String,
+    },
+    /// Send a `webhook.test` event to an endpoint now and show the result.
+    Test {
+        /// `we_…`.
+        id: String,
+    },
+    /// The delivery log of an endpoint, newest first.
+    Attempts {
+        /// `we_…`.
+        id: String,
+        /// At most this many (1-100).
+        #[arg(long, allow_negative_numbers = true)]
+        limit: Option<i64>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Deliver an event again now: to one endpoint, or to every subscribed endpoint.
+    Resend {
+        /// `evt_…`.
+        event: String,
+        /// `we_…` (default: every endpoint subscribed to the event's type).
+        #[arg(long)]
+        endpoint: Option<String>,
+    },
+    /// Receive webhooks locally, verify both signature schemes and print each event.
+    Listen {
+        /// Port on 127.0.0.1 (0 picks a free one).
+        #[arg(long)]
+        port: u16,
+        /// The endpoint's signing secret (`whsec_…`).
+        #[arg(long, env = "CHAINTILL_WEBHOOK_SECRET", hide_env_values = true)]
+        secret: String,
     },
 }
 
@@ -243,6 +316,14 @@ fn run(cli: Cli) -> Result<()> {
                 .await
                 .map(|_| false),
             Command::Sessions(c) => sessions(&Service::open(&data_dir).await?, c)
+                .await
+                .map(|_| false),
+            Command::Webhooks(WebhooksCmd::Listen { port, secret }) => {
+                webhooks::listen::listen(port, &secret, shutdown_signal())
+                    .await
+                    .map(|_| false)
+            }
+            Command::Webhooks(c) => webhooks_cmd(&Service::open(&data_dir).await?, c)
                 .await
                 .map(|_| false),
             Command::Demo { headless } => demo(&data_dir, headless).await,
@@ -501,6 +582,128 @@ async fn sessions(svc: &Service, cmd: SessionsCmd) -> Result<()> {
             Ok(())
         }
     }
+}
+
+async fn webhooks_cmd(svc: &Service, cmd: WebhooksCmd) -> Result<()> {
+    match cmd {
+        WebhooksCmd::Add {
+            url,
+            name,
+            events,
+            json,
+        } => {
+            let created = webhooks::add(svc, name.as_deref(), &url, events).await?;
+            if json {
+                return print_json(&created);
+            }
+            println!("{}", created.secret);
+            eprintln!(
+                "Added {} -> {} ({}). The signing secret above is shown once; store it in the receiver.",
+                created.endpoint.id,
+                created.endpoint.url,
+                created.endpoint.events.join(",")
+            );
+        }
+        WebhooksCmd::List { json } => {
+            let list = webhooks::list(svc).await?;
+            if json {
+                return print_json(&list);
+            }
+            if list.is_empty() {
+                println!("No webhook endpoints. Add one with `chaintill webhooks add --url URL`.");
+            }
+            for e in list {
+                println!(
+                    "{}  {:<8}  {}  [{}]  {}{}",
+                    e.id,
+                    e.status,
+                    e.url,
+                    e.events.join(","),
+                    e.name,
+                    e.disabled_reason
+                        .map(|r| format!("  ({r})"))
+                        .unwrap_or_default()
+                );
+            }
+        }
+        WebhooksCmd::Remove { id } => {
+            let e = webhooks::remove(svc, &id).await?;
+            println!("Removed {} ({}).", e.id, e.url);
+        }
+        WebhooksCmd::Rotate { id } => {
+            let r = webhooks::rotate(svc, &id).await?;
+            println!("{}", r.secret);
+            eprintln!(
+                "New secret for {} (shown once). The previous secret keeps signing until {}.",
+                r.endpoint.id,
+                r.endpoint.previous_secret_expires_at.unwrap_or_default()
+            );
+        }
+        WebhooksCmd::Test { id } => {
+            let a = webhooks::send_test(svc, &id).await?;
+            print_attempt(&a);
+            if a.http_status.is_none_or(|s| !(200..300).contains(&s)) {
+                return Err(Error::Conflict(format!(
+                    "the endpoint did not accept the test event ({}); it will be retried on the schedule",
+                    a.error.unwrap_or_default()
+                )));
+            }
+        }
+        WebhooksCmd::Attempts { id, limit, json } => {
+            let page = webhooks::attempts(svc, &id, limit, None).await?;
+            if json {
+                return print_json(&page);
+            }
+            if page.data.is_empty() {
+                println!("No delivery attempts yet.");
+            }
+            for a in &page.data {
+                print_attempt(a);
+            }
+        }
+        WebhooksCmd::Resend { event, endpoint } => {
+            let attempts = match endpoint {
+                Some(ep) => vec![webhooks::resend(svc, &event, &ep).await?],
+                None => webhooks::resend_to_subscribers(svc, &event).await?,
+            };
+            for a in &attempts {
+                print_attempt(a);
+            }
+        }
+        WebhooksCmd::Listen { .. } => {
+            return Err(Error::Internal(
+                "`webhooks listen` runs without a data directory".into(),
+            ))
+        }
+    }
+    Ok(())
+}
+
+fn print_attempt(a: &Attempt) {
+    let result = match (a.http_status, &a.error) {
+        (Some(s), None) => format!("HTTP {s}"),
+        (_, Some(e)) => e.clone(),
+        (None, None) => "no response".into(),
+    };
+    let next = a
+        .next_retry_at
+        .map(|t| {
+            format!(
+                "  next retry {}",
+                crate::engine::clock::format_time(crate::engine::clock::from_millis(t))
+            )
+        })
+        .unwrap_or_default();
+    println!(
+        "{}  {}  attempt {}  {}  {} ms  {}{}",
+        crate::engine::clock::format_time(crate::engine::clock::from_millis(a.started_at)),
+        a.event_id,
+        a.attempt,
+        a.endpoint_id,
+        a.duration_ms,
+        result,
+        next
+    );
 }
 
 fn summary(s: &CheckoutSession) -> String {

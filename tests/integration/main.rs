@@ -7,3 +7,4 @@ mod engine_lock;
 mod keys;
 mod sessions;
 mod wallet;
+mod webhooks;

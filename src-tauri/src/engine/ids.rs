@@ -56,3 +56,7 @@ typed_id!(
     /// An API key id, `key_…` (not the key itself).
     ApiKeyId, "key_", "api_key"
 );
+typed_id!(
+    /// A webhook endpoint id, `we_…`.
+    EndpointId, "we_", "webhook_endpoint"
+);

@@ -13,18 +13,25 @@ pub mod money;
 pub mod service;
 pub mod store;
 pub mod wallet;
+pub mod webhooks;
 
 pub use error::{Error, Result};
 pub use service::Service;
 
-/// Runs the engine's background work for `svc` until `shutdown` completes: for now the expiry
-/// sweep (the chain watcher and webhook dispatcher join here).
+/// Runs the engine's background work for `svc` until `shutdown` completes: the webhook
+/// dispatcher and the expiry sweep (the chain watcher joins here).
 pub async fn run_until_shutdown(svc: &Service, shutdown: impl std::future::Future<Output = ()>) {
+    let dispatcher = webhooks::dispatcher::Dispatcher::new(svc.clone());
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let mut stop_dispatcher = stop_rx.clone();
+    let dispatching = tokio::spawn(dispatcher.run(async move {
+        let _ = stop_dispatcher.wait_for(|s| *s).await;
+    }));
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
-            _ = &mut shutdown => return,
+            _ = &mut shutdown => break,
             _ = tick.tick() => {
                 if let Err(e) = checkout::expire_due(svc).await {
                     tracing::warn!(error = %e, "expiry sweep failed");
@@ -32,4 +39,6 @@ pub async fn run_until_shutdown(svc: &Service, shutdown: impl std::future::Futur
             }
         }
     }
+    let _ = stop_tx.send(true);
+    let _ = dispatching.await;
 }

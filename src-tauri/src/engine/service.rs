@@ -20,6 +20,7 @@ pub struct Service {
     config: Arc<Config>,
     pool: SqlitePool,
     clock: Arc<dyn Clock>,
+    outbox: Arc<tokio::sync::Notify>,
 }
 
 /// The default data directory: the OS's app-data folder for `chaintill`.
@@ -50,6 +51,7 @@ impl Service {
             config: Arc::new(config),
             pool,
             clock,
+            outbox: Arc::default(),
         })
     }
 
@@ -71,6 +73,17 @@ impl Service {
     /// The injected clock's now.
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
+    }
+
+    /// Wakes the webhook dispatcher of this process: call after committing events.
+    /// (Events written by other processes are found by its polling.)
+    pub fn outbox_changed(&self) {
+        self.outbox.notify_one();
+    }
+
+    /// What the dispatcher waits on for new events.
+    pub fn outbox_signal(&self) -> Arc<tokio::sync::Notify> {
+        self.outbox.clone()
     }
 
     /// Creates the wallet; the phrase is returned to be shown once.

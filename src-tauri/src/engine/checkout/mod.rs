@@ -335,6 +335,7 @@ pub async fn create(
     )
     .await?;
     tx.commit().await?;
+    svc.outbox_changed();
     tracing::info!(session = %id, address = %session.address, amount = %session.amount.value, asset = %session.asset.symbol, "session created");
     Ok(session)
 }
@@ -487,6 +488,7 @@ pub async fn cancel(svc: &Service, id: &str, scope: Option<Mode>) -> Result<Chec
     )
     .await?;
     tx.commit().await?;
+    svc.outbox_changed();
     tracing::info!(session = %session.id, "session canceled");
     Ok(session)
 }

@@ -1,0 +1,414 @@
+//! Webhook endpoints (add, list, get, remove, rotate, test), the delivery log and resend.
+//! Delivery itself is the dispatcher's job.
+
+pub mod dispatcher;
+pub mod listen;
+pub mod schedule;
+pub mod signing;
+pub mod url_policy;
+
+use crate::engine::checkout::Page;
+use crate::engine::clock::{format_time, from_millis};
+use crate::engine::events::{self, types};
+use crate::engine::ids::{EndpointId, EventId};
+use crate::engine::{Error, Result, Service};
+use chrono::Duration;
+use serde::Serialize;
+use sqlx::SqlitePool;
+
+/// How long the previous secret keeps signing after a rotation.
+pub const ROTATION_OVERLAP_HOURS: i64 = 24;
+/// Longest endpoint name.
+const MAX_NAME: usize = 100;
+
+/// An endpoint as shown: the secret only in [`NewSecret`], on creation and rotation.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Endpoint {
+    /// `we_…`.
+    pub id: String,
+    /// Always `"webhook_endpoint"`.
+    pub object: &'static str,
+    /// The owner's label.
+    pub name: String,
+    /// Where events are POSTed.
+    pub url: String,
+    /// `["*"]` or event types.
+    pub events: Vec<String>,
+    /// `enabled` or `disabled`.
+    pub status: &'static str,
+    /// Why it was disabled (e.g. the receiver answered 410 Gone).
+    pub disabled_reason: Option<String>,
+    /// Until when the previous secret still signs, after a rotation.
+    pub previous_secret_expires_at: Option<String>,
+    /// Creation time.
+    pub created_at: String,
+}
+
+/// An endpoint with its secret, returned once.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewSecret {
+    /// The endpoint.
+    #[serde(flatten)]
+    pub endpoint: Endpoint,
+    /// `whsec_…`: shown now and never again.
+    pub secret: String,
+}
+
+/// One logged delivery attempt.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[serde(rename_all = "camelCase")]
+pub struct Attempt {
+    /// Row id.
+    #[serde(skip)]
+    pub id: i64,
+    /// The event delivered.
+    pub event_id: String,
+    /// The endpoint.
+    pub endpoint_id: String,
+    /// 1 for the first attempt of a delivery.
+    pub attempt: i64,
+    /// Start time (ms), shown as RFC 3339.
+    #[serde(serialize_with = "ser_time")]
+    pub started_at: i64,
+    /// How long it took.
+    pub duration_ms: i64,
+    /// HTTP status, if a response arrived.
+    pub http_status: Option<i64>,
+    /// What went wrong, if no 2xx arrived.
+    pub error: Option<String>,
+    /// First 4 KiB of the response body.
+    pub response_body: String,
+    /// When the next attempt is due (ms), if one is scheduled.
+    #[serde(serialize_with = "ser_opt_time")]
+    pub next_retry_at: Option<i64>,
+}
+
+fn ser_time<S: serde::Serializer>(v: &i64, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(&format_time(from_millis(*v)))
+}
+
+fn ser_opt_time<S: serde::Serializer>(
+    v: &Option<i64>,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    match v {
+        Some(t) => s.serialize_str(&format_time(from_millis(*t))),
+        None => s.serialize_none(),
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct EndpointRow {
+    id: String,
+    name: String,
+    url: String,
+    events: String,
+    previous_expires_at: Option<i64>,
+    disabled_at: Option<i64>,
+    disabled_reason: Option<String>,
+    created_at: i64,
+}
+
+const COLUMNS: &str =
+    "id, name, url, events, previous_expires_at, disabled_at, disabled_reason, created_at";
+
+impl EndpointRow {
+    fn view(self, now_ms: i64) -> Endpoint {
+        Endpoint {
+            id: self.id,
+            object: "webhook_endpoint",
+            name: self.name,
+            url: self.url,
+            events: serde_json::from_str(&self.events).unwrap_or_default(),
+            status: if self.disabled_at.is_some() {
+                "disabled"
+            } else {
+                "enabled"
+            },
+            disabled_reason: self.disabled_reason,
+            previous_secret_expires_at: self
+                .previous_expires_at
+                .filter(|t| *t > now_ms)
+                .map(|t| format_time(from_millis(t))),
+            created_at: format_time(from_millis(self.created_at)),
+        }
+    }
+}
+
+/// Validates an event filter: `["*"]` (the default) or known event types.
+pub fn check_filter(events: Option<Vec<String>>) -> Result<Vec<String>> {
+    let list = events.unwrap_or_else(|| vec!["*".into()]);
+    if list.is_empty() {
+        return Err(Error::invalid(
+            "events",
+            "events must list at least one event type, or \"*\"",
+        ));
+    }
+    for e in &list {
+        if e != "*" && !types::ALL.contains(&e.as_str()) {
+            return Err(Error::invalid(
+                "events",
+                format!(
+                    "unknown event type `{}` (known: *, {})",
+                    e.chars().take(60).collect::<String>(),
+                    types::ALL.join(", ")
+                ),
+            ));
+        }
+    }
+    if list.iter().any(|e| e == "*") {
+        return Ok(vec!["*".into()]);
+    }
+    Ok(list)
+}
+
+/// Registers an endpoint; the returned secret is shown once.
+pub async fn add(
+    svc: &Service,
+    name: Option<&str>,
+    url: &str,
+    events: Option<Vec<String>>,
+) -> Result<NewSecret> {
+    let url = url_policy::check(url).map_err(|m| Error::invalid("url", m))?;
+    let name = name
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| url.host_str().unwrap_or("endpoint"))
+        .to_string();
+    if name.chars().count() > MAX_NAME {
+        return Err(Error::invalid(
+            "name",
+            format!("name must be at most {MAX_NAME} characters"),
+        ));
+    }
+    let events = check_filter(events)?;
+    let id = EndpointId::generate();
+    let secret = signing::generate_secret();
+    sqlx::query("INSERT INTO webhook_endpoints (id, name, url, events, secret, created_at) VALUES (?, ?, ?, ?, ?, ?)")
+        .bind(id.as_str())
+        .bind(&name)
+        .bind(url.as_str())
+        .bind(serde_json::to_string(&events).map_err(|e| Error::Internal(e.to_string()))?)
+        .bind(&secret)
+        .bind(svc.now().timestamp_millis())
+        .execute(svc.pool())
+        .await?;
+    tracing::info!(endpoint = %id, url = %url, "webhook endpoint added");
+    Ok(NewSecret {
+        endpoint: get(svc, id.as_str()).await?,
+        secret,
+    })
+}
+
+/// One endpoint.
+pub async fn get(svc: &Service, id: &str) -> Result<Endpoint> {
+    let id = EndpointId::parse(id)?;
+    sqlx::query_as::<_, EndpointRow>(&format!(
+        "SELECT {COLUMNS} FROM webhook_endpoints WHERE id = ?"
+    ))
+    .bind(id.as_str())
+    .fetch_optional(svc.pool())
+    .await?
+    .map(|r| r.view(svc.now().timestamp_millis()))
+    .ok_or(Error::NotFound {
+        kind: "webhook_endpoint",
+        id: id.to_string(),
+    })
+}
+
+/// All endpoints, newest first.
+pub async fn list(svc: &Service) -> Result<Vec<Endpoint>> {
+    let now = svc.now().timestamp_millis();
+    Ok(sqlx::query_as::<_, EndpointRow>(&format!(
+        "SELECT {COLUMNS} FROM webhook_endpoints ORDER BY seq DESC"
+    ))
+    .fetch_all(svc.pool())
+    .await?
+    .into_iter()
+    .map(|r| r.view(now))
+    .collect())
+}
+
+/// Removes an endpoint; its queued deliveries are canceled (the attempt log is kept).
+pub async fn remove(svc: &Service, id: &str) -> Result<Endpoint> {
+    let ep = get(svc, id).await?;
+    let mut tx = svc.pool().begin().await?;
+    sqlx::query("UPDATE deliveries SET status = 'canceled', next_attempt_at = NULL WHERE endpoint_id = ? AND status = 'pending'")
+        .bind(&ep.id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM webhook_endpoints WHERE id = ?")
+        .bind(&ep.id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    tracing::info!(endpoint = %ep.id, "webhook endpoint removed");
+    Ok(ep)
+}
+
+/// Rotates the secret: the new one is returned once; the old one signs for 24 more hours.
+pub async fn rotate(svc: &Service, id: &str) -> Result<NewSecret> {
+    let ep = get(svc, id).await?;
+    let secret = signing::generate_secret();
+    let until = (svc.now() + Duration::hours(ROTATION_OVERLAP_HOURS)).timestamp_millis();
+    sqlx::query("UPDATE webhook_endpoints SET previous_secret = secret, previous_expires_at = ?, secret = ? WHERE id = ?")
+        .bind(until)
+        .bind(&secret)
+        .bind(&ep.id)
+        .execute(svc.pool())
+        .await?;
+    tracing::info!(endpoint = %ep.id, "webhook secret rotated");
+    Ok(NewSecret {
+        endpoint: get(svc, &ep.id).await?,
+        secret,
+    })
+}
+
+/// The secrets that sign for an endpoint now: the current one, then the previous one during
+/// the rotation overlap.
+pub async fn signing_secrets(
+    pool: &SqlitePool,
+    endpoint_id: &str,
+    now_ms: i64,
+) -> Result<Vec<String>> {
+    let row: Option<(String, Option<String>, Option<i64>)> = sqlx::query_as(
+        "SELECT secret, previous_secret, previous_expires_at FROM webhook_endpoints WHERE id = ?",
+    )
+    .bind(endpoint_id)
+    .fetch_optional(pool)
+    .await?;
+    let (current, previous, until) = row.ok_or(Error::NotFound {
+        kind: "webhook_endpoint",
+        id: endpoint_id.to_string(),
+    })?;
+    let mut out = vec![current];
+    if let (Some(p), Some(u)) = (previous, until) {
+        if u > now_ms {
+            out.push(p);
+        }
+    }
+    Ok(out)
+}
+
+/// Queues a `webhook.test` event for one endpoint and delivers it now. Returns the attempt.
+pub async fn send_test(svc: &Service, id: &str) -> Result<Attempt> {
+    let ep = get(svc, id).await?;
+    let now = svc.now();
+    let payload = serde_json::json!({
+        "object": "webhook_test",
+        "endpoint": ep.id,
+        "message": "A test event from Chaintill: your endpoint received and can verify it.",
+    });
+    let mut tx = svc.pool().begin().await?;
+    let event = events::record_for(
+        &mut tx,
+        types::WEBHOOK_TEST,
+        None,
+        false,
+        &payload,
+        now,
+        Some(&ep.id),
+    )
+    .await?;
+    tx.commit().await?;
+    deliver_now(svc, event.as_str(), &ep.id).await
+}
+
+/// Delivers `event_id` to `endpoint_id` now (a new delivery, with its own schedule on failure).
+pub async fn resend(svc: &Service, event_id: &str, endpoint_id: &str) -> Result<Attempt> {
+    let event = EventId::parse(event_id)?;
+    let exists: Option<i64> = sqlx::query_scalar("SELECT 1 FROM events WHERE id = ?")
+        .bind(event.as_str())
+        .fetch_optional(svc.pool())
+        .await?;
+    if exists.is_none() {
+        return Err(Error::NotFound {
+            kind: "event",
+            id: event.to_string(),
+        });
+    }
+    let ep = get(svc, endpoint_id).await?;
+    sqlx::query("INSERT INTO deliveries (event_id, endpoint_id, status, next_attempt_at, created_at) VALUES (?, ?, 'pending', ?, ?)")
+        .bind(event.as_str())
+        .bind(&ep.id)
+        .bind(held_for_caller(svc))
+        .bind(svc.now().timestamp_millis())
+        .execute(svc.pool())
+        .await?;
+    deliver_now(svc, event.as_str(), &ep.id).await
+}
+
+/// Resends an event to every endpoint subscribed to its type.
+pub async fn resend_to_subscribers(svc: &Service, event_id: &str) -> Result<Vec<Attempt>> {
+    let event = EventId::parse(event_id)?;
+    let kind: Option<String> = sqlx::query_scalar("SELECT type FROM events WHERE id = ?")
+        .bind(event.as_str())
+        .fetch_optional(svc.pool())
+        .await?;
+    let kind = kind.ok_or(Error::NotFound {
+        kind: "event",
+        id: event.to_string(),
+    })?;
+    let mut out = vec![];
+    for ep in list(svc).await? {
+        if ep.status == "enabled" && (ep.events.iter().any(|e| e == "*" || *e == kind)) {
+            out.push(resend(svc, event.as_str(), &ep.id).await?);
+        }
+    }
+    if out.is_empty() {
+        return Err(Error::Conflict(format!(
+            "no enabled endpoint subscribes to {kind}"
+        )));
+    }
+    Ok(out)
+}
+
+/// A delivery the caller is about to attempt itself is due only after this hold, so the engine's
+/// dispatcher leaves it alone, yet still delivers it if the caller dies first.
+pub(crate) fn held_for_caller(svc: &Service) -> i64 {
+    (svc.now() + Duration::seconds(60)).timestamp_millis()
+}
+
+async fn deliver_now(svc: &Service, event_id: &str, endpoint_id: &str) -> Result<Attempt> {
+    let delivery: i64 = sqlx::query_scalar(
+        "SELECT id FROM deliveries WHERE event_id = ? AND endpoint_id = ? AND status = 'pending' ORDER BY id DESC LIMIT 1",
+    )
+    .bind(event_id)
+    .bind(endpoint_id)
+    .fetch_one(svc.pool())
+    .await?;
+    let d = dispatcher::Dispatcher::new(svc.clone());
+    let job = d
+        .claim_one(delivery)
+        .await?
+        .ok_or_else(|| Error::Conflict("the engine is already delivering this event".into()))?;
+    d.attempt(job).await
+}
+
+/// The delivery log of an endpoint, newest first.
+pub async fn attempts(
+    svc: &Service,
+    endpoint_id: &str,
+    limit: Option<i64>,
+    before: Option<i64>,
+) -> Result<Page<Attempt>> {
+    let ep = get(svc, endpoint_id).await?;
+    let limit = crate::engine::checkout::page_limit(limit)?;
+    let rows: Vec<Attempt> = sqlx::query_as(
+        "SELECT id, event_id, endpoint_id, attempt, started_at, duration_ms, http_status, error, response_body, next_retry_at \
+         FROM delivery_attempts WHERE endpoint_id = ? AND id < ? ORDER BY id DESC LIMIT ?",
+    )
+    .bind(&ep.id)
+    .bind(before.unwrap_or(i64::MAX))
+    .bind(limit + 1)
+    .fetch_all(svc.pool())
+    .await?;
+    let has_more = rows.len() as i64 > limit;
+    Ok(Page {
+        object: "list",
+        data: rows.into_iter().take(limit as usize).collect(),
+        has_more,
+    })
+}

@@ -79,6 +79,7 @@ test-e2e: deps ui
 	xvfb-run -a scripts/with-keyring.sh -- node --test tests/e2e/
 
 bench: deps ui
+	@$(MAKE) --no-print-directory apt-deps APT_PACKAGES=wrk
 	scripts/with-keyring.sh -- cargo run --release --no-default-features --example bench
 
 clean:

@@ -584,3 +584,90 @@ fn the_engine_killed_mid_schedule_resumes_and_delivers_what_came_while_it_was_do
             && ids[1..].contains(&second["id"].as_str().unwrap())
     );
 }
+
+#[test]
+fn webhooks_listen_verifies_what_the_engine_sends_and_rejects_forgeries() {
+    let shop = Shop::empty();
+    let secret = shop
+        .ok(&["webhooks", "add", "--url", "http://127.0.0.1:9/"])
+        .trim()
+        .to_string();
+    let mut listen = std::process::Command::new(bin())
+        .args(["webhooks", "listen", "--port", "0", "--secret", &secret])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(listen.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    let addr = line
+        .split("http://")
+        .nth(1)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_string();
+    out.read_line(&mut line).unwrap();
+
+    // Point the endpoint at the listener and send a test event through the engine's code path.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let svc = Service::open(shop.path()).await.unwrap();
+        sqlx::query("UPDATE webhook_endpoints SET url = ?")
+            .bind(format!("http://{addr}/"))
+            .execute(svc.pool())
+            .await
+            .unwrap();
+    });
+    let ep = shop.json(&["webhooks", "list", "--json"])[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let printed = shop.ok(&["webhooks", "test", &ep]);
+    assert!(printed.contains("HTTP 200"), "{printed}");
+    let mut event_line = String::new();
+    out.read_line(&mut event_line).unwrap();
+    assert!(
+        event_line.contains("--> webhook.test [evt_") && event_line.contains("signatures verified"),
+        "{event_line}"
+    );
+
+    // A request signed with another secret is refused with 400 and reported.
+    let forged = signing::sign(
+        "evt_forged",
+        chrono::Utc::now().timestamp(),
+        b"{}",
+        &[&signing::generate_secret()],
+    )
+    .unwrap();
+    let status = rt.block_on(async {
+        reqwest::Client::new()
+            .post(format!("http://{addr}/"))
+            .header("X-Webhook-Signature", forged.x_webhook_signature)
+            .header("webhook-id", forged.webhook_id)
+            .header("webhook-timestamp", forged.webhook_timestamp)
+            .header("webhook-signature", forged.webhook_signature)
+            .body("{}")
+            .send()
+            .await
+            .unwrap()
+            .status()
+    });
+    assert_eq!(status.as_u16(), 400);
+    let mut rejected = String::new();
+    loop {
+        rejected.clear();
+        out.read_line(&mut rejected).unwrap();
+        if rejected.contains("rejected") || rejected.is_empty() {
+            break;
+        }
+    }
+    assert!(
+        rejected.contains("rejected: X-Webhook-Signature"),
+        "{rejected}"
+    );
+    listen.kill().unwrap();
+    listen.wait().unwrap();
+}

@@ -1,6 +1,7 @@
 //! Integration tests: the real `chaintill` binary and library against the real Secret Service
 //! (run inside `scripts/with-keyring.sh`, as `make test` does) and real SQLite files.
 
+mod chain;
 mod common;
 mod config;
 mod engine_lock;

@@ -1,5 +1,6 @@
 //! The headless engine: configuration, storage, wallet, checkout and the service layer.
 
+pub mod chain;
 pub mod checkout;
 pub mod clock;
 pub mod config;
@@ -19,10 +20,11 @@ pub use error::{Error, Result};
 pub use service::Service;
 
 /// Runs the engine's background work for `svc` until `shutdown` completes: the webhook
-/// dispatcher and the expiry sweep (the chain watcher joins here).
+/// dispatcher, a chain watcher per network and the expiry sweep.
 pub async fn run_until_shutdown(svc: &Service, shutdown: impl std::future::Future<Output = ()>) {
     let dispatcher = webhooks::dispatcher::Dispatcher::new(svc.clone());
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let watchers = chain::spawn_all(svc, std::time::Duration::from_millis(250), stop_rx.clone());
     let mut stop_dispatcher = stop_rx.clone();
     let dispatching = tokio::spawn(dispatcher.run(async move {
         let _ = stop_dispatcher.wait_for(|s| *s).await;
@@ -41,4 +43,7 @@ pub async fn run_until_shutdown(svc: &Service, shutdown: impl std::future::Futur
     }
     let _ = stop_tx.send(true);
     let _ = dispatching.await;
+    for w in watchers {
+        let _ = w.await;
+    }
 }

@@ -1,6 +1,7 @@
 //! The service layer every surface shares: the CLI, the desktop IPC commands and the HTTP API
 //! all hold a `Service` and call the same functions through it.
 
+use crate::engine::chain::ChainStatus;
 use crate::engine::checkout::{self, model::CheckoutSession, ListQuery, NewSession, Page};
 use crate::engine::clock::{Clock, SystemClock};
 use crate::engine::config::{Config, Mode};
@@ -9,6 +10,7 @@ use crate::engine::wallet::{self, WalletInfo};
 use crate::engine::{store, Error, Result};
 use chrono::{DateTime, Utc};
 use sqlx::SqlitePool;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use zeroize::Zeroizing;
@@ -21,6 +23,7 @@ pub struct Service {
     pool: SqlitePool,
     clock: Arc<dyn Clock>,
     outbox: Arc<tokio::sync::Notify>,
+    chain: Arc<std::sync::RwLock<BTreeMap<String, ChainStatus>>>,
 }
 
 /// The default data directory: the OS's app-data folder for `chaintill`.
@@ -52,6 +55,7 @@ impl Service {
             pool,
             clock,
             outbox: Arc::default(),
+            chain: Arc::default(),
         })
     }
 
@@ -84,6 +88,22 @@ impl Service {
     /// What the dispatcher waits on for new events.
     pub fn outbox_signal(&self) -> Arc<tokio::sync::Notify> {
         self.outbox.clone()
+    }
+
+    /// Updates the watcher status of one network.
+    pub fn update_chain_status(&self, network: &str, f: impl FnOnce(&mut ChainStatus)) {
+        let mut map = self.chain.write().unwrap_or_else(|p| p.into_inner());
+        f(map.entry(network.to_string()).or_default());
+    }
+
+    /// The watchers' status, one entry per network (empty until the engine runs).
+    pub fn chain_status(&self) -> Vec<ChainStatus> {
+        self.chain
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+            .cloned()
+            .collect()
     }
 
     /// Creates the wallet; the phrase is returned to be shown once.

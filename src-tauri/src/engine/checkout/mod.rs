@@ -1,6 +1,7 @@
 //! Checkout sessions: creation with a fixed quote, reads, lists, cancel, and applying
 //! settlement results together with the events they raise.
 
+pub mod apply;
 pub mod model;
 pub mod settle;
 pub mod uri;
@@ -11,11 +12,11 @@ use crate::engine::ids::SessionId;
 use crate::engine::money::{quote_atomic, Decimal, FiatAmount};
 use crate::engine::{wallet, Error, Result, Service};
 use alloy_primitives::Address;
-use chrono::{DateTime, Duration, Utc};
+use chrono::Duration;
 use model::{CheckoutSession, PaymentRow, SessionRow};
 use serde::Deserialize;
 use serde_json::{Map, Value};
-use settle::{settle, Status};
+use settle::Status;
 use sqlx::SqliteConnection;
 
 /// Metadata limits of SPEC §6.
@@ -340,7 +341,7 @@ pub async fn create(
     Ok(session)
 }
 
-async fn row(conn: &mut SqliteConnection, id: &str) -> Result<Option<SessionRow>> {
+pub(crate) async fn row(conn: &mut SqliteConnection, id: &str) -> Result<Option<SessionRow>> {
     Ok(
         sqlx::query_as::<_, SessionRow>("SELECT * FROM checkout_sessions WHERE id = ?")
             .bind(id)
@@ -349,9 +350,9 @@ async fn row(conn: &mut SqliteConnection, id: &str) -> Result<Option<SessionRow>
     )
 }
 
-async fn payments(conn: &mut SqliteConnection, id: &str) -> Result<Vec<PaymentRow>> {
+pub(crate) async fn payments(conn: &mut SqliteConnection, id: &str) -> Result<Vec<PaymentRow>> {
     Ok(sqlx::query_as::<_, PaymentRow>(
-        "SELECT tx_hash, log_index, from_address, block_number, block_hash, amount_atomic, seen_at, block_timestamp \
+        "SELECT tx_hash, log_index, from_address, block_number, block_hash, amount_atomic, seen_at, block_timestamp, late_notified \
          FROM payments WHERE session_id = ? ORDER BY seen_at, id",
     )
     .bind(id)
@@ -359,7 +360,7 @@ async fn payments(conn: &mut SqliteConnection, id: &str) -> Result<Vec<PaymentRo
     .await?)
 }
 
-async fn load(
+pub(crate) async fn load(
     conn: &mut SqliteConnection,
     svc: &Service,
     id: &SessionId,
@@ -371,7 +372,17 @@ async fn load(
             id: id.to_string(),
         })?;
     let p = payments(conn, id.as_str()).await?;
-    CheckoutSession::from_rows(&r, &p, None, &svc.config().api.public_url.0)
+    let head = head_of(conn, &r.network_id).await?;
+    CheckoutSession::from_rows(&r, &p, head, &svc.config().api.public_url.0)
+}
+
+/// The last chain head the watcher saw on a network.
+pub(crate) async fn head_of(conn: &mut SqliteConnection, network_id: &str) -> Result<Option<u64>> {
+    let head: Option<i64> = sqlx::query_scalar("SELECT head FROM chain_state WHERE network_id = ?")
+        .bind(network_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(head.and_then(|h| u64::try_from(h).ok()))
 }
 
 fn in_scope(session: &CheckoutSession, scope: Option<Mode>) -> bool {
@@ -441,10 +452,11 @@ pub async fn list(
     let mut data = Vec::with_capacity(rows.len());
     for r in rows.iter().take(limit as usize) {
         let p = payments(&mut conn, &r.id).await?;
+        let head = head_of(&mut conn, &r.network_id).await?;
         data.push(CheckoutSession::from_rows(
             r,
             &p,
-            None,
+            head,
             &svc.config().api.public_url.0,
         )?);
     }
@@ -493,66 +505,4 @@ pub async fn cancel(svc: &Service, id: &str, scope: Option<Mode>) -> Result<Chec
     Ok(session)
 }
 
-/// Moves sessions with no payment past their expiry to `expired` (raising `session.expired`).
-/// Settlement of sessions with payments needs the chain head and belongs to the chain watcher.
-pub async fn expire_due(svc: &Service) -> Result<usize> {
-    let now = svc.now();
-    let due: Vec<String> = sqlx::query_scalar(
-        "SELECT id FROM checkout_sessions WHERE status = 'pending' AND expires_at < ? \
-         AND NOT EXISTS (SELECT 1 FROM payments WHERE session_id = checkout_sessions.id)",
-    )
-    .bind(now.timestamp_millis())
-    .fetch_all(svc.pool())
-    .await?;
-    let mut changed = 0;
-    for id in due {
-        if apply_settlement(svc, &id, now).await? {
-            changed += 1;
-        }
-    }
-    Ok(changed)
-}
-
-/// Recomputes one session's status from its stored payments and writes it back with its event,
-/// in one transaction. Returns whether the status changed.
-async fn apply_settlement(svc: &Service, id: &str, now: DateTime<Utc>) -> Result<bool> {
-    let mut tx = svc.pool().begin().await?;
-    // A no-op write first takes the write lock, so the read below cannot go stale.
-    sqlx::query("UPDATE checkout_sessions SET seq = seq WHERE id = ?")
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-    let Some(r) = row(&mut tx, id).await? else {
-        return Ok(false);
-    };
-    let pays = payments(&mut tx, id).await?;
-    if !pays.is_empty() {
-        return Ok(false);
-    }
-    let observed: Vec<_> = pays.iter().map(|p| p.observed()).collect::<Result<_>>()?;
-    let s = settle(&r.terms()?, &observed, None, now);
-    if s.status == r.status() {
-        return Ok(false);
-    }
-    sqlx::query("UPDATE checkout_sessions SET status = ?, confirmations = ? WHERE id = ?")
-        .bind(s.status.as_str())
-        .bind(s.confirmations as i64)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-    let sid = SessionId::parse(id)?;
-    let session = load(&mut tx, svc, &sid).await?;
-    if s.status == Status::Expired {
-        events::record(
-            &mut tx,
-            types::SESSION_EXPIRED,
-            Some(id),
-            session.livemode,
-            &session,
-            now,
-        )
-        .await?;
-    }
-    tx.commit().await?;
-    Ok(true)
-}
+pub use apply::expire_due;

@@ -51,6 +51,7 @@ pub struct PaymentRow {
     pub amount_atomic: String,
     pub seen_at: i64,
     pub block_timestamp: Option<i64>,
+    pub late_notified: i64,
 }
 
 impl PaymentRow {

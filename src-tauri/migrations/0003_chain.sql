@@ -1,0 +1,21 @@
+-- Chain watching: a checkpoint per network, recent block hashes for reorg detection, and a
+-- flag so each payment that arrived after its session was final raises one late_payment event.
+
+CREATE TABLE chain_state (
+    network_id  TEXT    PRIMARY KEY,
+    last_block  INTEGER NOT NULL,          -- last block fully processed
+    last_hash   TEXT    NOT NULL,
+    head        INTEGER NOT NULL,          -- chain head when last seen
+    updated_at  INTEGER NOT NULL
+);
+
+CREATE TABLE chain_blocks (
+    network_id TEXT    NOT NULL,
+    number     INTEGER NOT NULL,
+    hash       TEXT    NOT NULL,
+    PRIMARY KEY (network_id, number)
+);
+
+ALTER TABLE payments ADD COLUMN late_notified INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX payments_session ON payments (session_id);
+CREATE INDEX checkout_sessions_network ON checkout_sessions (network_id, status);

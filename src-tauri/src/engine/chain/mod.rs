@@ -1,0 +1,351 @@
+//! The chain watcher: one task per configured network that follows the chain head itself
+//! (WebSocket subscription or HTTP polling, `rpc_urls` tried in order with backoff), scans each
+//! new block for payments to session addresses, and hands what it saw to the checkout layer.
+//!
+//! RPC calls per block do not grow with the number of open sessions: one block (with its
+//! transactions), one `eth_getLogs` for all configured tokens, and a receipt only for a
+//! transaction that pays a session address. Matching happens locally against an in-memory set.
+
+mod scan;
+
+use crate::engine::checkout::apply;
+use crate::engine::config::NetworkConfig;
+use crate::engine::{Error, Result, Service};
+use alloy::eips::BlockNumberOrTag;
+use alloy::providers::{DynProvider, Provider, ProviderBuilder};
+use alloy_primitives::Address;
+use futures_util::StreamExt;
+use serde::Serialize;
+use std::collections::HashMap;
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// Blocks processed per step before the head is read again.
+const BATCH: u64 = 200;
+/// On a network's first start, how far behind the head scanning begins (so sessions created
+/// before the first engine start are still found).
+const FIRST_START_LOOKBACK: u64 = 1000;
+/// Longest wait between reconnection attempts.
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
+
+/// What the health endpoint and the window show about one network.
+#[derive(Debug, Clone, Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct ChainStatus {
+    /// Network id from the config.
+    pub network: String,
+    /// Configured chain id.
+    pub chain_id: u64,
+    /// Whether a node is connected and answering.
+    pub connected: bool,
+    /// The node in use.
+    pub rpc_url: Option<String>,
+    /// Chain head as last seen.
+    pub head: Option<u64>,
+    /// Last block fully processed.
+    pub processed: Option<u64>,
+    /// Blocks behind the head.
+    pub lag: Option<u64>,
+    /// The last error, if the watcher is not healthy.
+    pub error: Option<String>,
+    /// When this was last updated (RFC 3339).
+    pub updated_at: Option<String>,
+}
+
+/// A session address being watched.
+#[derive(Debug, Clone)]
+pub struct Watched {
+    /// The session.
+    pub session_id: String,
+    /// The token contract it is paid in; `None` for the native coin.
+    pub contract: Option<Address>,
+}
+
+/// Follows one network.
+pub struct Watcher {
+    svc: Service,
+    network: NetworkConfig,
+    poll: Duration,
+    watched: HashMap<Address, Watched>,
+    watched_seq: i64,
+}
+
+impl Watcher {
+    /// A watcher for `network`, polling at `poll` where there is no subscription.
+    pub fn new(svc: Service, network: NetworkConfig, poll: Duration) -> Self {
+        Self {
+            svc,
+            network,
+            poll,
+            watched: HashMap::new(),
+            watched_seq: 0,
+        }
+    }
+
+    fn report(&self, f: impl FnOnce(&mut ChainStatus)) {
+        let id = self.network.id().to_string();
+        let chain_id = self.network.chain_id();
+        self.svc.update_chain_status(&id, |s| {
+            s.network = id.clone();
+            s.chain_id = chain_id;
+            f(s);
+            s.updated_at = Some(crate::engine::clock::format_time(chrono::Utc::now()));
+        });
+    }
+
+    /// Runs until `shutdown` turns true: connects, checks the chain id, follows the head.
+    pub async fn run(mut self, mut shutdown: watch::Receiver<bool>) {
+        let urls: Vec<String> = self
+            .network
+            .rpc_urls
+            .get_ref()
+            .iter()
+            .map(|u| u.0.to_string())
+            .collect();
+        let mut index = 0;
+        let mut backoff = Duration::from_secs(1);
+        while !*shutdown.borrow() {
+            let url = urls[index % urls.len()].clone();
+            match self.connect(&url).await {
+                Ok(provider) => {
+                    backoff = Duration::from_secs(1);
+                    self.report(|s| {
+                        s.connected = true;
+                        s.rpc_url = Some(url.clone());
+                        s.error = None;
+                    });
+                    tracing::info!(network = self.network.id(), rpc = %url, "watching the chain");
+                    let err = self.follow(&provider, &url, &mut shutdown).await;
+                    if *shutdown.borrow() {
+                        return;
+                    }
+                    let msg = err.to_string();
+                    tracing::warn!(network = self.network.id(), rpc = %url, error = %msg, "lost the node; failing over");
+                    self.report(|s| {
+                        s.connected = false;
+                        s.error = Some(format!("{url}: {msg}"));
+                    });
+                }
+                Err(e) => {
+                    let msg = e.to_string();
+                    tracing::warn!(network = self.network.id(), rpc = %url, error = %msg, "cannot use this node");
+                    self.report(|s| {
+                        s.connected = false;
+                        s.error = Some(msg.clone());
+                    });
+                }
+            }
+            index += 1;
+            // Backoff once every URL has been tried.
+            if index % urls.len() == 0 {
+                tokio::select! {
+                    _ = tokio::time::sleep(backoff) => {}
+                    _ = shutdown.changed() => {}
+                }
+                backoff = (backoff * 2).min(MAX_BACKOFF);
+            }
+        }
+    }
+
+    async fn connect(&self, url: &str) -> Result<DynProvider> {
+        let provider =
+            tokio::time::timeout(Duration::from_secs(10), ProviderBuilder::new().connect(url))
+                .await
+                .map_err(|_| Error::Internal(format!("{url}: no answer within 10 s")))?
+                .map_err(|e| Error::Internal(format!("{url}: cannot connect: {e}")))?
+                .erased();
+        let chain_id = provider
+            .get_chain_id()
+            .await
+            .map_err(|e| Error::Internal(format!("{url}: eth_chainId failed: {e}")))?;
+        if chain_id != self.network.chain_id() {
+            return Err(Error::Internal(format!(
+                "{url} is chain {chain_id}, but chaintill.toml says network `{}` is chain {}; not watching it through this node",
+                self.network.id(),
+                self.network.chain_id()
+            )));
+        }
+        Ok(provider)
+    }
+
+    /// Follows the head until an error (returned) or shutdown.
+    async fn follow(
+        &mut self,
+        p: &DynProvider,
+        url: &str,
+        shutdown: &mut watch::Receiver<bool>,
+    ) -> Error {
+        let mut heads = if url.starts_with("ws") {
+            match p.subscribe_blocks().await {
+                Ok(sub) => Some(sub.into_stream()),
+                Err(e) => {
+                    tracing::info!(error = %e, "no head subscription; polling");
+                    None
+                }
+            }
+        } else {
+            None
+        };
+        loop {
+            match self.step(p).await {
+                Ok(true) => {}
+                Ok(false) => continue, // more blocks to catch up on
+                Err(e) => return e,
+            }
+            if *shutdown.borrow() {
+                return Error::Internal("shutting down".into());
+            }
+            match heads.as_mut() {
+                Some(stream) => tokio::select! {
+                    next = stream.next() => if next.is_none() { return Error::Internal("the head subscription ended".into()) },
+                    _ = tokio::time::sleep(self.poll * 20) => {}
+                    _ = shutdown.changed() => {}
+                },
+                None => tokio::select! {
+                    _ = tokio::time::sleep(self.poll) => {}
+                    _ = shutdown.changed() => {}
+                },
+            }
+        }
+    }
+
+    async fn refresh_watched(&mut self) -> Result<()> {
+        let rows: Vec<(i64, String, String, Option<String>)> = sqlx::query_as(
+            "SELECT seq, id, address, asset_contract FROM checkout_sessions WHERE network_id = ? AND seq > ? ORDER BY seq",
+        )
+        .bind(self.network.id())
+        .bind(self.watched_seq)
+        .fetch_all(self.svc.pool())
+        .await?;
+        for (seq, id, address, contract) in rows {
+            self.watched_seq = seq;
+            let (Ok(addr), contract) = (
+                address.parse::<Address>(),
+                contract.and_then(|c| c.parse::<Address>().ok()),
+            ) else {
+                continue;
+            };
+            self.watched.insert(
+                addr,
+                Watched {
+                    session_id: id,
+                    contract,
+                },
+            );
+        }
+        Ok(())
+    }
+
+    /// Processes up to `BATCH` new blocks and re-settles sessions. Returns whether it caught up.
+    async fn step(&mut self, p: &DynProvider) -> Result<bool> {
+        let rpc =
+            |e: alloy::transports::TransportError| Error::Internal(format!("RPC failed: {e}"));
+        self.refresh_watched().await?;
+        let head = p.get_block_number().await.map_err(rpc)?;
+        let id = self.network.id().to_string();
+        let (mut next, mut parent) = match apply::checkpoint(&self.svc, &id).await? {
+            Some((b, h)) => (b + 1, Some(h)),
+            None => (head.saturating_sub(FIRST_START_LOOKBACK), None),
+        };
+        let last = head.min(next.saturating_add(BATCH - 1));
+        let mut touched = Vec::new();
+        while next <= last {
+            let block = p
+                .get_block_by_number(BlockNumberOrTag::Number(next))
+                .full()
+                .await
+                .map_err(rpc)?
+                .ok_or_else(|| Error::Internal(format!("the node has no block {next} yet")))?;
+            let hash = format!("{:#x}", block.header.hash);
+            if let Some(expected) = &parent {
+                if format!("{:#x}", block.header.parent_hash) != *expected {
+                    self.reorg(p, next - 1, head).await?;
+                    return Ok(false);
+                }
+            }
+            let found = scan::payments_in(p, &block, &self.watched, &self.network).await?;
+            touched.extend(apply::record_block(&self.svc, &id, next, &hash, head, &found).await?);
+            parent = Some(hash);
+            next += 1;
+        }
+        self.settle(p, head, touched).await?;
+        apply::set_head(&self.svc, &id, head).await?;
+        let processed = last.min(head);
+        self.report(|s| {
+            s.head = Some(head);
+            s.processed = Some(processed);
+            s.lag = Some(head.saturating_sub(processed));
+            s.connected = true;
+            s.error = None;
+        });
+        Ok(last >= head)
+    }
+
+    /// Re-settles the sessions that may have changed; before a session becomes paid, its
+    /// payments' blocks are re-checked against the canonical chain.
+    async fn settle(&mut self, p: &DynProvider, head: u64, mut ids: Vec<String>) -> Result<()> {
+        ids.extend(apply::open_sessions(&self.svc, self.network.id()).await?);
+        ids.sort();
+        ids.dedup();
+        let now = self.svc.now();
+        for id in ids {
+            let Some(plan) = apply::plan(&self.svc, &id, Some(head), now).await? else {
+                continue;
+            };
+            if plan.to.is_paid() && !plan.from.is_paid() {
+                for (number, hash) in &plan.counted_blocks {
+                    if canonical_hash(p, *number).await?.as_deref() != Some(hash.as_str()) {
+                        self.reorg(p, number.saturating_sub(1), head).await?;
+                        return Ok(());
+                    }
+                }
+            }
+            apply::apply_settlement(&self.svc, &id, Some(head), now).await?;
+        }
+        Ok(())
+    }
+
+    /// Walks back from `from` to the newest block whose stored hash is still canonical, forgets
+    /// everything above it and re-settles the sessions that lost payments.
+    async fn reorg(&mut self, p: &DynProvider, from: u64, head: u64) -> Result<()> {
+        let id = self.network.id().to_string();
+        let mut n = from;
+        let fork_hash = loop {
+            let canonical = canonical_hash(p, n).await?;
+            let stored = apply::stored_hash(&self.svc, &id, n).await?;
+            match (stored, canonical) {
+                (Some(s), Some(c)) if s == c => break c,
+                (None, Some(c)) => break c, // beyond the kept window: trust the node from here
+                _ if n == 0 => break canonical_hash(p, 0).await?.unwrap_or_default(),
+                _ => n -= 1,
+            }
+        };
+        tracing::warn!(network = %id, fork_point = n, "chain reorganisation detected");
+        let touched = apply::orphan_after(&self.svc, &id, n, &fork_hash).await?;
+        let now = self.svc.now();
+        for s in touched {
+            apply::apply_settlement(&self.svc, &s, Some(head), now).await?;
+        }
+        Ok(())
+    }
+}
+
+async fn canonical_hash(p: &DynProvider, number: u64) -> Result<Option<String>> {
+    Ok(p.get_block_by_number(BlockNumberOrTag::Number(number))
+        .await
+        .map_err(|e| Error::Internal(format!("RPC failed: {e}")))?
+        .map(|b| format!("{:#x}", b.header.hash)))
+}
+
+/// Starts a watcher for every configured network; they stop when `shutdown` turns true.
+pub fn spawn_all(
+    svc: &Service,
+    poll: Duration,
+    shutdown: watch::Receiver<bool>,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    svc.config()
+        .networks
+        .iter()
+        .map(|n| tokio::spawn(Watcher::new(svc.clone(), n.clone(), poll).run(shutdown.clone())))
+        .collect()
+}

@@ -1,0 +1,491 @@
+//! The chain watcher against real anvil nodes.
+
+use crate::common::Shop;
+use alloy::network::TransactionBuilder;
+use alloy::providers::{DynProvider, Provider, ProviderBuilder};
+use alloy::rpc::types::TransactionRequest;
+use alloy::sol_types::SolCall;
+use alloy_primitives::{Address, Bytes, U256};
+use chaintill::engine::checkout::{FiatInput, NewSession};
+use chaintill::engine::clock::ManualClock;
+use chaintill::engine::{chain, Service};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+alloy::sol! {
+    function mint(address to, uint256 value);
+    function transfer(address to, uint256 value) returns (bool);
+    function forward(address to);
+}
+
+/// A real anvil node on a free port, killed on drop.
+pub struct Anvil {
+    child: Child,
+    pub url: String,
+}
+
+impl Anvil {
+    pub fn start(args: &[&str]) -> Self {
+        let bin = concat!(env!("CARGO_MANIFEST_DIR"), "/node_modules/.bin/anvil");
+        let mut child = Command::new(bin)
+            .args(["--port", "0"])
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("anvil (make test installs it with npm)");
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        let addr = loop {
+            line.clear();
+            assert!(out.read_line(&mut line).unwrap() > 0, "anvil exited");
+            if let Some(a) = line.trim().strip_prefix("Listening on ") {
+                break a.to_string();
+            }
+        };
+        std::thread::spawn(move || for _ in out.lines() {});
+        Anvil {
+            child,
+            url: format!("http://{addr}"),
+        }
+    }
+}
+
+impl Drop for Anvil {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Anvil's first funded account (unlocked on the node).
+fn payer() -> Address {
+    "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
+        .parse()
+        .unwrap()
+}
+
+async fn provider(url: &str) -> DynProvider {
+    ProviderBuilder::new().connect(url).await.unwrap().erased()
+}
+
+async fn send(p: &DynProvider, tx: TransactionRequest) -> alloy::rpc::types::TransactionReceipt {
+    p.send_transaction(tx)
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap()
+}
+
+async fn pay(p: &DynProvider, to: &str, wei: U256) {
+    let tx = TransactionRequest::default()
+        .with_from(payer())
+        .with_to(to.parse().unwrap())
+        .with_value(wei);
+    assert!(send(p, tx).await.status());
+}
+
+async fn mine(p: &DynProvider, blocks: u64) {
+    let _: serde_json::Value = p
+        .raw_request("anvil_mine".into(), (format!("{blocks:#x}"),))
+        .await
+        .unwrap();
+}
+
+async fn deploy(p: &DynProvider, name: &str) -> Address {
+    let all: serde_json::Value =
+        serde_json::from_str(include_str!("../contracts/contracts.json")).unwrap();
+    let code: Bytes = all["contracts"][name]["bytecode"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let r = send(
+        p,
+        TransactionRequest::default()
+            .with_from(payer())
+            .with_deploy_code(code),
+    )
+    .await;
+    r.contract_address.unwrap()
+}
+
+fn config(rpc: &str, extra_network: &str, store: &str) -> String {
+    format!(
+        "[store]\n{store}\n[[networks]]\nid = \"local\"\nname = \"Local devnet\"\nchain_id = 31337\nrpc_urls = [\"{rpc}\"]\n\
+         confirmations = 3\nnative = {{ symbol = \"ETH\", decimals = 18, display_decimals = 6, rate = {{ fixed = \"3000.00\" }} }}\n{extra_network}\n"
+    )
+}
+
+/// A shop with a fresh random wallet (so its addresses are not anvil's funded accounts).
+async fn shop(config_text: &str, clock: Option<ManualClock>) -> (Shop, Service) {
+    let shop = Shop::empty();
+    std::fs::write(shop.path().join("chaintill.toml"), config_text).unwrap();
+    shop.ok(&["wallet", "create"]);
+    let svc = match clock {
+        Some(c) => Service::open_with_clock(shop.path(), Arc::new(c))
+            .await
+            .unwrap(),
+        None => Service::open(shop.path()).await.unwrap(),
+    };
+    (shop, svc)
+}
+
+fn watch(svc: &Service) -> tokio::sync::watch::Sender<bool> {
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    chain::spawn_all(svc, Duration::from_millis(50), rx);
+    tx
+}
+
+async fn session(
+    svc: &Service,
+    value: &str,
+    asset: Option<&str>,
+) -> chaintill::engine::checkout::model::CheckoutSession {
+    let req = NewSession {
+        amount: FiatInput {
+            value: value.into(),
+            currency: None,
+        },
+        asset: asset.map(str::to_string),
+        ..Default::default()
+    };
+    svc.sessions_create(req, None).await.unwrap()
+}
+
+async fn wait_status(
+    svc: &Service,
+    id: &str,
+    status: &str,
+) -> chaintill::engine::checkout::model::CheckoutSession {
+    for _ in 0..400 {
+        let s = svc.sessions_get(id, None).await.unwrap();
+        if s.status.as_str() == status {
+            return s;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let s = svc.sessions_get(id, None).await.unwrap();
+    panic!(
+        "session {id} stayed {} (wanted {status}); chain: {:?}",
+        s.status.as_str(),
+        svc.chain_status()
+    );
+}
+
+async fn event_types(svc: &Service, id: &str) -> Vec<String> {
+    sqlx::query_scalar("SELECT type FROM events WHERE session_id = ? ORDER BY seq")
+        .bind(id)
+        .fetch_all(svc.pool())
+        .await
+        .unwrap()
+}
+
+fn wei(s: &chaintill::engine::checkout::model::CheckoutSession) -> U256 {
+    s.amount.atomic.parse().unwrap()
+}
+
+#[tokio::test]
+async fn native_payments_reach_every_paid_status() {
+    let anvil = Anvil::start(&[]);
+    let p = provider(&anvil.url).await;
+    let (_shop, svc) = shop(&config(&anvil.url, "", ""), None).await;
+    let stop = watch(&svc);
+
+    // Exact payment: detected at 1 confirmation, paid at 3.
+    let exact = session(&svc, "12.50", None).await;
+    pay(&p, &exact.address, wei(&exact)).await;
+    let s = wait_status(&svc, &exact.id, "detected").await;
+    assert_eq!((s.confirmations, s.payments.len()), (1, 1));
+    assert_eq!(s.payments[0].from, payer().to_checksum(None));
+    mine(&p, 2).await;
+    let s = wait_status(&svc, &exact.id, "paid").await;
+    assert_eq!(s.confirmations, 3);
+    assert_eq!(s.amount_received.atomic, s.amount.atomic);
+    assert!(s.paid_at.is_some());
+    assert_eq!(
+        event_types(&svc, &exact.id).await,
+        ["session.created", "session.detected", "session.paid"]
+    );
+
+    // Short, then topped up.
+    let short = session(&svc, "20.00", None).await;
+    pay(&p, &short.address, wei(&short) / U256::from(2)).await;
+    wait_status(&svc, &short.id, "detected").await;
+    mine(&p, 2).await;
+    let s = wait_status(&svc, &short.id, "underpaid").await;
+    assert_eq!(
+        s.amount_received.atomic,
+        (wei(&short) / U256::from(2)).to_string()
+    );
+    pay(
+        &p,
+        &short.address,
+        wei(&short) - wei(&short) / U256::from(2),
+    )
+    .await;
+    wait_status(&svc, &short.id, "detected").await;
+    mine(&p, 2).await;
+    wait_status(&svc, &short.id, "paid").await;
+    assert_eq!(
+        event_types(&svc, &short.id).await,
+        [
+            "session.created",
+            "session.detected",
+            "session.underpaid",
+            "session.detected",
+            "session.paid"
+        ]
+    );
+
+    // Too much.
+    let over = session(&svc, "5.00", None).await;
+    pay(&p, &over.address, wei(&over) * U256::from(2)).await;
+    mine(&p, 2).await;
+    wait_status(&svc, &over.id, "overpaid").await;
+
+    // After a paid session, more funds are recorded and flagged, never dropped.
+    pay(&p, &exact.address, U256::from(1000u64)).await;
+    for _ in 0..200 {
+        if svc
+            .sessions_get(&exact.id, None)
+            .await
+            .unwrap()
+            .payments
+            .len()
+            == 2
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let s = svc.sessions_get(&exact.id, None).await.unwrap();
+    assert_eq!((s.status.as_str(), s.payments.len()), ("paid", 2));
+    assert_eq!(
+        event_types(&svc, &exact.id).await.last().unwrap(),
+        "session.late_payment"
+    );
+
+    let health = svc.chain_status();
+    assert!(
+        health[0].connected && health[0].head.is_some() && health[0].lag == Some(0),
+        "{health:?}"
+    );
+    let _ = stop.send(true);
+}
+
+#[tokio::test]
+async fn token_payments_count_and_reverted_transfers_do_not() {
+    let anvil = Anvil::start(&[]);
+    let p = provider(&anvil.url).await;
+    let token = deploy(&p, "TestToken").await;
+    let tokens = format!("tokens = [{{ symbol = \"TUSD\", address = \"{token}\", decimals = 6, rate = {{ fixed = \"1.00\" }} }}]");
+    let (_shop, svc) = shop(&config(&anvil.url, &tokens, ""), None).await;
+    let stop = watch(&svc);
+    let s = session(&svc, "12.50", Some("TUSD")).await;
+    assert_eq!(s.amount.atomic, "12500000");
+    assert_eq!(
+        s.asset.contract.as_deref(),
+        Some(token.to_checksum(None).as_str())
+    );
+    let to: Address = s.address.parse().unwrap();
+
+    // A transfer from an account with no tokens reverts on chain (gas set, so it is mined).
+    let broke: Address = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
+        .parse()
+        .unwrap();
+    let call = transferCall {
+        to,
+        value: U256::from(12_500_000u64),
+    }
+    .abi_encode();
+    let reverted = send(
+        &p,
+        TransactionRequest::default()
+            .with_from(broke)
+            .with_to(token)
+            .with_input(call.clone())
+            .with_gas_limit(100_000),
+    )
+    .await;
+    assert!(!reverted.status());
+    mine(&p, 3).await;
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(
+        svc.sessions_get(&s.id, None).await.unwrap().status.as_str(),
+        "pending"
+    );
+
+    let mint_call = mintCall {
+        to: payer(),
+        value: U256::from(100_000_000u64),
+    }
+    .abi_encode();
+    assert!(send(
+        &p,
+        TransactionRequest::default()
+            .with_from(payer())
+            .with_to(token)
+            .with_input(mint_call)
+    )
+    .await
+    .status());
+    assert!(send(
+        &p,
+        TransactionRequest::default()
+            .with_from(payer())
+            .with_to(token)
+            .with_input(call)
+    )
+    .await
+    .status());
+    wait_status(&svc, &s.id, "detected").await;
+    mine(&p, 2).await;
+    let paid = wait_status(&svc, &s.id, "paid").await;
+    assert_eq!(paid.payments.len(), 1);
+    assert!(paid.payments[0].log_index.is_some());
+    assert_eq!(paid.amount_received.value, "12.5");
+    let _ = stop.send(true);
+}
+
+#[tokio::test]
+async fn a_reorg_removes_the_payment_and_the_session_moves_back() {
+    let anvil = Anvil::start(&[]);
+    let p = provider(&anvil.url).await;
+    let (_shop, svc) = shop(&config(&anvil.url, "", ""), None).await;
+    mine(&p, 3).await;
+    let stop = watch(&svc);
+    let s = session(&svc, "10.00", None).await;
+    let snapshot: String = p.raw_request("evm_snapshot".into(), ()).await.unwrap();
+    pay(&p, &s.address, wei(&s)).await;
+    wait_status(&svc, &s.id, "detected").await;
+
+    // The block with the payment leaves the canonical chain; a longer chain replaces it.
+    let reverted: bool = p
+        .raw_request("evm_revert".into(), (snapshot,))
+        .await
+        .unwrap();
+    assert!(reverted);
+    mine(&p, 3).await;
+    let back = wait_status(&svc, &s.id, "pending").await;
+    assert!(back.payments.is_empty());
+    assert_eq!(back.amount_received.atomic, "0");
+    let _ = stop.send(true);
+}
+
+#[tokio::test]
+async fn payments_made_while_the_engine_was_closed_are_found_and_judged_by_block_time() {
+    let anvil = Anvil::start(&[]);
+    let p = provider(&anvil.url).await;
+    let clock = ManualClock::new(chrono::Utc::now());
+    let (_shop, svc) = shop(
+        &config(
+            &anvil.url,
+            "",
+            "expiry_minutes = 15\nlate_grace_minutes = 10",
+        ),
+        Some(clock.clone()),
+    )
+    .await;
+
+    // The engine runs once (checkpoint written), then stops.
+    let stop = watch(&svc);
+    mine(&p, 1).await;
+    for _ in 0..100 {
+        if svc
+            .chain_status()
+            .first()
+            .is_some_and(|c| c.processed.is_some())
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let _ = stop.send(true);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    let on_time = session(&svc, "10.00", None).await;
+    let late = session(&svc, "11.00", None).await;
+    // While closed: one payment now (before expiry), one in a block 20 minutes later.
+    pay(&p, &on_time.address, wei(&on_time)).await;
+    let later = chrono::Utc::now().timestamp() as u64 + 20 * 60;
+    let _: serde_json::Value = p
+        .raw_request("evm_setNextBlockTimestamp".into(), (later,))
+        .await
+        .unwrap();
+    pay(&p, &late.address, wei(&late)).await;
+    mine(&p, 3).await;
+
+    // The engine comes back an hour later: both are found; on time vs late by block time.
+    clock.advance(chrono::Duration::minutes(60));
+    let stop = watch(&svc);
+    wait_status(&svc, &on_time.id, "paid").await;
+    wait_status(&svc, &late.id, "paid_late").await;
+    let _ = stop.send(true);
+}
+
+#[tokio::test]
+async fn funds_after_cancel_or_after_grace_are_recorded_as_late_payments() {
+    let anvil = Anvil::start(&[]);
+    let p = provider(&anvil.url).await;
+    let clock = ManualClock::new(chrono::Utc::now());
+    let (_shop, svc) = shop(
+        &config(&anvil.url, "", "expiry_minutes = 1\nlate_grace_minutes = 1"),
+        Some(clock.clone()),
+    )
+    .await;
+    let stop = watch(&svc);
+    let canceled = session(&svc, "3.00", None).await;
+    svc.sessions_cancel(&canceled.id, None).await.unwrap();
+    pay(&p, &canceled.address, wei(&canceled)).await;
+    mine(&p, 3).await;
+    for _ in 0..200 {
+        if event_types(&svc, &canceled.id)
+            .await
+            .contains(&"session.late_payment".to_string())
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let s = svc.sessions_get(&canceled.id, None).await.unwrap();
+    assert_eq!((s.status.as_str(), s.payments.len()), ("canceled", 1));
+    assert_eq!(
+        event_types(&svc, &canceled.id).await,
+        [
+            "session.created",
+            "session.canceled",
+            "session.late_payment"
+        ]
+    );
+    let _ = stop.send(true);
+}
+
+#[tokio::test]
+async fn a_node_on_another_chain_is_refused_with_a_clear_message() {
+    let anvil = Anvil::start(&["--chain-id", "5"]);
+    let (_shop, svc) = shop(&config(&anvil.url, "", ""), None).await;
+    let stop = watch(&svc);
+    let mut status = None;
+    for _ in 0..200 {
+        status = svc
+            .chain_status()
+            .into_iter()
+            .next()
+            .filter(|c| c.error.is_some());
+        if status.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let status = status.expect("an error is reported");
+    assert!(!status.connected);
+    assert!(status
+        .error
+        .unwrap()
+        .contains("is chain 5, but chaintill.toml says network `local` is chain 31337"));
+    let _ = stop.send(true);
+}

@@ -17,5 +17,7 @@ CREATE TABLE chain_blocks (
 );
 
 ALTER TABLE payments ADD COLUMN late_notified INTEGER NOT NULL DEFAULT 0;
-CREATE INDEX payments_session ON payments (session_id);
+-- UNIQUE (session_id, tx_hash, log_index) lets NULL log indexes repeat; this one does not.
+CREATE UNIQUE INDEX payments_once ON payments (session_id, tx_hash, COALESCE(log_index, -1));
+CREATE INDEX payments_pending ON payments (seen_at) WHERE block_number IS NULL;
 CREATE INDEX checkout_sessions_network ON checkout_sessions (network_id, status);

@@ -489,3 +489,57 @@ async fn a_node_on_another_chain_is_refused_with_a_clear_message() {
         .contains("is chain 5, but chaintill.toml says network `local` is chain 31337"));
     let _ = stop.send(true);
 }
+
+#[tokio::test]
+async fn over_websocket_a_mempool_payment_is_detected_before_inclusion_and_counts_as_on_time() {
+    // No automine: transactions wait in the mempool until the test mines.
+    let anvil = Anvil::start(&["--no-mining"]);
+    let p = provider(&anvil.url).await;
+    let ws_url = anvil.url.replace("http://", "ws://");
+    let clock = ManualClock::new(chrono::Utc::now());
+    let (_shop, svc) = shop(
+        &config(&ws_url, "", "expiry_minutes = 15\nlate_grace_minutes = 10"),
+        Some(clock.clone()),
+    )
+    .await;
+    let stop = watch(&svc);
+    mine(&p, 1).await;
+    let s = session(&svc, "10.00", None).await;
+    let tx = TransactionRequest::default()
+        .with_from(payer())
+        .with_to(s.address.parse().unwrap())
+        .with_value(wei(&s));
+    let pending = p.send_transaction(tx).await.unwrap();
+
+    let detected = wait_status(&svc, &s.id, "detected").await;
+    assert_eq!(detected.payments.len(), 1);
+    assert_eq!(detected.payments[0].block_number, None);
+    assert_eq!(detected.payments[0].confirmations, 0);
+    assert_eq!(detected.confirmations, 0);
+    assert_eq!(
+        detected.payments[0].tx_hash,
+        format!("{:#x}", pending.tx_hash())
+    );
+
+    // Mined 20 minutes later (after expiry): still on time, because it was seen before expiry.
+    clock.advance(chrono::Duration::minutes(20));
+    let later = chrono::Utc::now().timestamp() as u64 + 20 * 60;
+    let _: serde_json::Value = p
+        .raw_request("evm_setNextBlockTimestamp".into(), (later,))
+        .await
+        .unwrap();
+    mine(&p, 3).await;
+    let paid = wait_status(&svc, &s.id, "paid").await;
+    assert_eq!(
+        paid.payments.len(),
+        1,
+        "the mempool row gained its block, no duplicate"
+    );
+    assert!(paid.payments[0].block_number.is_some());
+    assert_eq!(paid.payments[0].confirmations, 3);
+    assert_eq!(
+        event_types(&svc, &s.id).await,
+        ["session.created", "session.detected", "session.paid"]
+    );
+    let _ = stop.send(true);
+}

@@ -25,6 +25,8 @@ const BATCH: u64 = 200;
 /// On a network's first start, how far behind the head scanning begins (so sessions created
 /// before the first engine start are still found).
 const FIRST_START_LOOKBACK: u64 = 1000;
+/// A mempool payment not mined within this long is forgotten (dropped or replaced).
+const PENDING_MAX_AGE_MINUTES: i64 = 30;
 /// Longest wait between reconnection attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
@@ -175,11 +177,24 @@ impl Watcher {
         url: &str,
         shutdown: &mut watch::Receiver<bool>,
     ) -> Error {
-        let mut heads = if url.starts_with("ws") {
+        let ws = url.starts_with("ws");
+        let mut heads = if ws {
             match p.subscribe_blocks().await {
                 Ok(sub) => Some(sub.into_stream()),
                 Err(e) => {
                     tracing::info!(error = %e, "no head subscription; polling");
+                    None
+                }
+            }
+        } else {
+            None
+        };
+        // Mempool detection where the node offers it (a subscription needs a WebSocket).
+        let mut pending = if ws {
+            match p.subscribe_pending_transactions().await {
+                Ok(sub) => Some(sub.into_stream()),
+                Err(e) => {
+                    tracing::info!(error = %e, "no pending-transaction subscription; detecting at inclusion");
                     None
                 }
             }
@@ -195,18 +210,65 @@ impl Watcher {
             if *shutdown.borrow() {
                 return Error::Internal("shutting down".into());
             }
-            match heads.as_mut() {
-                Some(stream) => tokio::select! {
-                    next = stream.next() => if next.is_none() { return Error::Internal("the head subscription ended".into()) },
-                    _ = tokio::time::sleep(self.poll * 20) => {}
-                    _ = shutdown.changed() => {}
-                },
-                None => tokio::select! {
-                    _ = tokio::time::sleep(self.poll) => {}
-                    _ = shutdown.changed() => {}
-                },
+            // Wait for the next head (subscription, or the poll interval), handling mempool
+            // transactions as they come.
+            let wait = if heads.is_some() {
+                self.poll * 20
+            } else {
+                self.poll
+            };
+            let deadline = tokio::time::sleep(wait);
+            tokio::pin!(deadline);
+            loop {
+                tokio::select! {
+                    next = async { heads.as_mut()?.next().await }, if heads.is_some() => {
+                        if next.is_none() {
+                            return Error::Internal("the head subscription ended".into());
+                        }
+                        break;
+                    }
+                    hash = async { pending.as_mut()?.next().await }, if pending.is_some() => match hash {
+                        Some(h) => {
+                            if let Err(e) = self.on_pending(p, h).await {
+                                tracing::debug!(error = %e, "pending transaction not handled");
+                            }
+                        }
+                        None => pending = None,
+                    },
+                    _ = &mut deadline => break,
+                    _ = shutdown.changed() => break,
+                }
             }
         }
+    }
+
+    /// A transaction entered the mempool: if it pays a session, the session is `detected` now.
+    async fn on_pending(&mut self, p: &DynProvider, hash: alloy_primitives::B256) -> Result<()> {
+        let Some(tx) = p
+            .get_transaction_by_hash(hash)
+            .await
+            .map_err(|e| Error::Internal(format!("RPC failed: {e}")))?
+        else {
+            return Ok(());
+        };
+        if tx.block_number.is_some() {
+            return Ok(()); // already mined; the block scan has it
+        }
+        if scan::pending_payment(&tx, &self.watched).is_none() {
+            self.refresh_watched().await?; // a session created since the last block
+        }
+        let Some((session, amount)) = scan::pending_payment(&tx, &self.watched) else {
+            return Ok(());
+        };
+        use alloy::network::TransactionResponse;
+        let from = tx.from().to_checksum(None);
+        if apply::record_pending(&self.svc, &session, &format!("{hash:#x}"), &from, amount).await? {
+            let head = apply::checkpoint(&self.svc, self.network.id())
+                .await?
+                .map(|(b, _)| b);
+            apply::apply_settlement(&self.svc, &session, head, self.svc.now()).await?;
+        }
+        Ok(())
     }
 
     async fn refresh_watched(&mut self) -> Result<()> {
@@ -285,6 +347,14 @@ impl Watcher {
     /// payments' blocks are re-checked against the canonical chain.
     async fn settle(&mut self, p: &DynProvider, head: u64, mut ids: Vec<String>) -> Result<()> {
         ids.extend(apply::open_sessions(&self.svc, self.network.id()).await?);
+        ids.extend(
+            apply::prune_pending(
+                &self.svc,
+                self.network.id(),
+                chrono::Duration::minutes(PENDING_MAX_AGE_MINUTES),
+            )
+            .await?,
+        );
         ids.sort();
         ids.dedup();
         let now = self.svc.now();

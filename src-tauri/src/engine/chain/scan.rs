@@ -9,13 +9,31 @@ use alloy::consensus::Transaction as _;
 use alloy::network::TransactionResponse;
 use alloy::providers::{DynProvider, Provider};
 use alloy::rpc::types::{Block, Filter};
-use alloy::sol_types::SolEvent;
-use alloy_primitives::Address;
+use alloy::sol_types::{SolCall, SolEvent};
+use alloy_primitives::{Address, U256};
 use std::collections::HashMap;
 
 alloy::sol! {
     /// The ERC-20 transfer event.
     event Transfer(address indexed from, address indexed to, uint256 value);
+    /// The ERC-20 transfer call, to recognise token payments in the mempool.
+    function transfer(address to, uint256 value) returns (bool);
+}
+
+/// A payment recognised in a pending transaction: (session, amount).
+pub fn pending_payment(
+    tx: &alloy::rpc::types::Transaction,
+    watched: &HashMap<Address, Watched>,
+) -> Option<(String, U256)> {
+    let to = tx.to()?;
+    if let Some(w) = watched.get(&to) {
+        return (w.contract.is_none() && !tx.value().is_zero())
+            .then(|| (w.session_id.clone(), tx.value()));
+    }
+    // A token transfer: `to` is the token contract, the recipient is in the calldata.
+    let call = transferCall::abi_decode(tx.input()).ok()?;
+    let w = watched.get(&call.to)?;
+    (w.contract == Some(to) && !call.value.is_zero()).then(|| (w.session_id.clone(), call.value))
 }
 
 /// Payments to watched addresses in `block`.

@@ -45,6 +45,23 @@ pub async fn record_block(
     let mut tx = svc.pool().begin().await?;
     let mut touched = Vec::new();
     for p in found {
+        // A payment first seen in the mempool keeps its row (and first-seen time) and gains its block.
+        let mined = sqlx::query(
+            "UPDATE payments SET log_index = ?, block_number = ?, block_hash = ?, block_timestamp = ? \
+             WHERE session_id = ? AND tx_hash = ? AND block_number IS NULL",
+        )
+        .bind(p.log_index.map(|i| i as i64))
+        .bind(p.block_number as i64)
+        .bind(&p.block_hash)
+        .bind(p.block_timestamp_ms)
+        .bind(&p.session_id)
+        .bind(&p.tx_hash)
+        .execute(&mut *tx)
+        .await?;
+        if mined.rows_affected() > 0 {
+            touched.push(p.session_id.clone());
+            continue;
+        }
         let inserted = sqlx::query(
             "INSERT OR IGNORE INTO payments (session_id, tx_hash, log_index, from_address, block_number, block_hash, amount_atomic, seen_at, block_timestamp) \
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -90,6 +107,48 @@ pub async fn record_block(
     tx.commit().await?;
     touched.dedup();
     Ok(touched)
+}
+
+/// A payment seen in the mempool, before inclusion: the session becomes `detected` at once.
+pub async fn record_pending(
+    svc: &Service,
+    session_id: &str,
+    tx_hash: &str,
+    from: &str,
+    amount: U256,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "INSERT OR IGNORE INTO payments (session_id, tx_hash, log_index, from_address, block_number, block_hash, amount_atomic, seen_at, block_timestamp) \
+         VALUES (?, ?, NULL, ?, NULL, NULL, ?, ?, NULL)",
+    )
+    .bind(session_id)
+    .bind(tx_hash)
+    .bind(from)
+    .bind(amount.to_string())
+    .bind(svc.now().timestamp_millis())
+    .execute(svc.pool())
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Forgets mempool payments on a network that were never mined within `max_age` (dropped or
+/// replaced); returns the sessions concerned.
+pub async fn prune_pending(
+    svc: &Service,
+    network_id: &str,
+    max_age: chrono::Duration,
+) -> Result<Vec<String>> {
+    let mut ids: Vec<String> = sqlx::query_scalar(
+        "DELETE FROM payments WHERE block_number IS NULL AND seen_at < ? \
+         AND session_id IN (SELECT id FROM checkout_sessions WHERE network_id = ?) RETURNING session_id",
+    )
+    .bind((svc.now() - max_age).timestamp_millis())
+    .bind(network_id)
+    .fetch_all(svc.pool())
+    .await?;
+    ids.sort();
+    ids.dedup();
+    Ok(ids)
 }
 
 /// The stored hash of a block, if it is in the recent window.

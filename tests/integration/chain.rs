@@ -18,6 +18,7 @@ alloy::sol! {
     function mint(address to, uint256 value);
     function transfer(address to, uint256 value) returns (bool);
     function forward(address to);
+    function set(int256 answer, uint256 updatedAt);
 }
 
 /// A real anvil node on a free port, killed on drop.
@@ -542,4 +543,104 @@ async fn over_websocket_a_mempool_payment_is_detected_before_inclusion_and_count
         ["session.created", "session.detected", "session.paid"]
     );
     let _ = stop.send(true);
+}
+
+#[tokio::test]
+async fn chainlink_rates_are_read_and_stale_ones_refused() {
+    let anvil = Anvil::start(&[]);
+    let p = provider(&anvil.url).await;
+    let all: serde_json::Value =
+        serde_json::from_str(include_str!("../contracts/contracts.json")).unwrap();
+    let mut code = alloy_primitives::hex::decode(
+        all["contracts"]["MockAggregator"]["bytecode"]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap();
+    // Constructor arguments (uint8 decimals, int256 answer), ABI-encoded as two words.
+    code.extend(U256::from(8u8).to_be_bytes::<32>());
+    code.extend(U256::from(270_657_000_000u64).to_be_bytes::<32>());
+    let feed = send(
+        &p,
+        TransactionRequest::default()
+            .with_from(payer())
+            .with_deploy_code(code),
+    )
+    .await
+    .contract_address
+    .unwrap();
+
+    let cfg = config(&anvil.url, "", "").replace(
+        "rate = { fixed = \"3000.00\" }",
+        &format!("rate = {{ chainlink = \"{feed}\" }}"),
+    );
+    let (_shop, svc) = shop(&cfg, None).await;
+    let s = session(&svc, "50.00", None).await;
+    assert_eq!(s.rate, "2706.57");
+    // 50.00 / 2706.57 = 0.0184737…, rounded up at 6 digits.
+    assert_eq!(s.amount.value, "0.018474");
+
+    // A feed last updated two hours ago is refused, and no session is created.
+    let two_hours_ago = U256::from(chrono::Utc::now().timestamp() as u64 - 7200);
+    let set = setCall {
+        answer: alloy_primitives::I256::try_from(270_657_000_000i64).unwrap(),
+        updatedAt: two_hours_ago,
+    }
+    .abi_encode();
+    assert!(send(
+        &p,
+        TransactionRequest::default()
+            .with_from(payer())
+            .with_to(feed)
+            .with_input(set)
+    )
+    .await
+    .status());
+    let req = NewSession {
+        amount: FiatInput {
+            value: "50.00".into(),
+            currency: None,
+        },
+        ..Default::default()
+    };
+    let err = svc
+        .sessions_create(req.clone(), None)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("stale") && err.contains("120 minutes ago"),
+        "{err}"
+    );
+
+    // A non-positive answer is refused too.
+    let now = U256::from(chrono::Utc::now().timestamp() as u64);
+    let set = setCall {
+        answer: alloy_primitives::I256::ZERO,
+        updatedAt: now,
+    }
+    .abi_encode();
+    assert!(send(
+        &p,
+        TransactionRequest::default()
+            .with_from(payer())
+            .with_to(feed)
+            .with_input(set)
+    )
+    .await
+    .status());
+    let err = svc
+        .sessions_create(req, None)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("answered 0"), "{err}");
+    assert_eq!(
+        svc.sessions_list(&Default::default(), None)
+            .await
+            .unwrap()
+            .data
+            .len(),
+        1
+    );
 }

@@ -11,6 +11,7 @@ pub mod keys;
 pub mod lock;
 pub mod logging;
 pub mod money;
+pub mod rates;
 pub mod service;
 pub mod store;
 pub mod wallet;

@@ -9,8 +9,8 @@ pub mod uri;
 use crate::engine::config::{Mode, RateSource};
 use crate::engine::events::{self, types};
 use crate::engine::ids::SessionId;
-use crate::engine::money::{quote_atomic, Decimal, FiatAmount};
-use crate::engine::{wallet, Error, Result, Service};
+use crate::engine::money::{quote_atomic, FiatAmount};
+use crate::engine::{rates, wallet, Error, Result, Service};
 use alloy_primitives::Address;
 use chrono::Duration;
 use model::{CheckoutSession, PaymentRow, SessionRow};
@@ -144,19 +144,10 @@ struct Pricing {
     decimals: u32,
     round_decimals: u32,
     contract: Option<Address>,
-    rate: Decimal,
+    rate: RateSource,
 }
 
 fn pricing(network: &crate::engine::config::NetworkConfig, asset: Option<&str>) -> Result<Pricing> {
-    let fixed = |src: &RateSource, symbol: &str| {
-        match src {
-        RateSource::Fixed(d) => Ok(d.0.clone()),
-        RateSource::Chainlink(_) => Err(Error::Conflict(format!(
-            "{symbol} on `{}` is priced by a Chainlink feed, which needs the chain watcher; use a fixed rate until it is available",
-            network.id()
-        ))),
-    }
-    };
     let native = &network.native;
     match asset {
         None => Ok(Pricing {
@@ -164,7 +155,7 @@ fn pricing(network: &crate::engine::config::NetworkConfig, asset: Option<&str>) 
             decimals: native.decimals,
             round_decimals: native.display_decimals,
             contract: None,
-            rate: fixed(&native.rate, &native.symbol)?,
+            rate: native.rate.clone(),
         }),
         Some(s) if s == native.symbol => pricing(network, None),
         Some(s) => {
@@ -191,7 +182,7 @@ fn pricing(network: &crate::engine::config::NetworkConfig, asset: Option<&str>) 
                 decimals,
                 round_decimals: decimals,
                 contract: Some(t.address),
-                rate: fixed(&t.rate, s)?,
+                rate: t.rate.clone(),
             })
         }
     }
@@ -277,12 +268,9 @@ pub async fn create(
             format!("expiresInMinutes must be 1 to {MAX_EXPIRES_MINUTES}"),
         ));
     }
-    let amount = quote_atomic(
-        &fiat.value,
-        &price.rate,
-        price.decimals,
-        price.round_decimals,
-    )?;
+    // Everything is validated before the rate is fetched (a Chainlink read is an RPC call).
+    let rate = rates::current(network, &price.symbol, &price.rate, svc.now()).await?;
+    let amount = quote_atomic(&fiat.value, &rate, price.decimals, price.round_decimals)?;
     if amount.is_zero() {
         return Err(Error::invalid(
             "amount.value",
@@ -314,7 +302,7 @@ pub async fn create(
     .bind(amount.to_string())
     .bind(fiat.canonical())
     .bind(&fiat.currency)
-    .bind(price.rate.as_str())
+    .bind(rate.as_str())
     .bind(&uri)
     .bind(network.confirmations.get())
     .bind(cfg.store.underpaid_tolerance_percent.0.as_str())

@@ -1,0 +1,109 @@
+//! Fiat rates for quotes: a fixed rate from the config, or a Chainlink AggregatorV3 feed read
+//! on the network itself. A stale or nonsensical feed is refused; a quote never silently uses it.
+
+use crate::engine::config::{NetworkConfig, RateSource};
+use crate::engine::money::{format_atomic, Decimal};
+use crate::engine::{Error, Result};
+use alloy::providers::{Provider, ProviderBuilder};
+use alloy_primitives::{Address, U256};
+use chrono::{DateTime, Utc};
+use std::time::Duration;
+
+/// A feed older than this is refused (SPEC §2: the feed's heartbeat, or 1 hour).
+pub const MAX_FEED_AGE_SECS: i64 = 3600;
+
+alloy::sol! {
+    #[sol(rpc)]
+    interface AggregatorV3 {
+        function decimals() external view returns (uint8);
+        function latestRoundData() external view returns (uint80 roundId, int256 answer, uint256 startedAt, uint256 updatedAt, uint80 answeredInRound);
+    }
+}
+
+/// The rate (fiat per whole unit of `symbol`) to quote with now.
+pub async fn current(
+    network: &NetworkConfig,
+    symbol: &str,
+    source: &RateSource,
+    now: DateTime<Utc>,
+) -> Result<Decimal> {
+    match source {
+        RateSource::Fixed(d) => Ok(d.0.clone()),
+        RateSource::Chainlink(feed) => chainlink(network, symbol, *feed, now).await,
+    }
+}
+
+async fn chainlink(
+    network: &NetworkConfig,
+    symbol: &str,
+    feed: Address,
+    now: DateTime<Utc>,
+) -> Result<Decimal> {
+    let unavailable = |why: String| {
+        Error::Conflict(format!(
+            "the {symbol} rate on `{}` is unavailable: {why}",
+            network.id()
+        ))
+    };
+    let mut last_error = String::from("no RPC URL configured");
+    for url in network.rpc_urls.get_ref() {
+        let connected = tokio::time::timeout(
+            Duration::from_secs(5),
+            ProviderBuilder::new().connect(url.0.as_str()),
+        )
+        .await;
+        let provider = match connected {
+            Ok(Ok(p)) => p,
+            Ok(Err(e)) => {
+                last_error = format!("{}: {e}", url.0);
+                continue;
+            }
+            Err(_) => {
+                last_error = format!("{}: no answer within 5 s", url.0);
+                continue;
+            }
+        };
+        let agg = AggregatorV3::new(feed, provider.erased());
+        let read = async {
+            let decimals = agg.decimals().call().await?;
+            let round = agg.latestRoundData().call().await?;
+            Ok::<_, alloy::contract::Error>((decimals, round))
+        };
+        let (decimals, round) = match tokio::time::timeout(Duration::from_secs(10), read).await {
+            Ok(Ok(r)) => r,
+            Ok(Err(e)) => {
+                last_error = format!("feed {feed} could not be read: {e}");
+                continue;
+            }
+            Err(_) => {
+                last_error = format!("feed {feed} did not answer within 10 s");
+                continue;
+            }
+        };
+        if round.answer.is_negative() || round.answer.is_zero() {
+            return Err(unavailable(format!(
+                "feed {feed} answered {}",
+                round.answer
+            )));
+        }
+        let updated = i64::try_from(round.updatedAt).unwrap_or(i64::MAX);
+        let age = now.timestamp() - updated;
+        if age > MAX_FEED_AGE_SECS {
+            return Err(unavailable(format!(
+                "feed {feed} was last updated {} minutes ago (limit {} minutes); not quoting with a stale rate",
+                age / 60,
+                MAX_FEED_AGE_SECS / 60
+            )));
+        }
+        if decimals > 36 {
+            return Err(unavailable(format!(
+                "feed {feed} reports {decimals} decimals"
+            )));
+        }
+        let answer =
+            U256::try_from(round.answer).map_err(|_| unavailable("answer out of range".into()))?;
+        let text = format_atomic(answer, u32::from(decimals));
+        return Decimal::parse(&text).map_err(|e| unavailable(format!("answer {text} {e}")));
+    }
+    Err(unavailable(last_error))
+}

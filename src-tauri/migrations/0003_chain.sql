@@ -21,3 +21,8 @@ ALTER TABLE payments ADD COLUMN late_notified INTEGER NOT NULL DEFAULT 0;
 CREATE UNIQUE INDEX payments_once ON payments (session_id, tx_hash, COALESCE(log_index, -1));
 CREATE INDEX payments_pending ON payments (seen_at) WHERE block_number IS NULL;
 CREATE INDEX checkout_sessions_network ON checkout_sessions (network_id, status);
+
+-- Balance reconciliation (native payments through contract calls): the last block at which the
+-- address's balance was fully explained by its recorded payments, and where watching began.
+ALTER TABLE checkout_sessions ADD COLUMN reconciled_block INTEGER;
+ALTER TABLE checkout_sessions ADD COLUMN watch_from_block INTEGER;

@@ -137,7 +137,14 @@ async fn shop(config_text: &str, clock: Option<ManualClock>) -> (Shop, Service) 
 
 fn watch(svc: &Service) -> tokio::sync::watch::Sender<bool> {
     let (tx, rx) = tokio::sync::watch::channel(false);
-    chain::spawn_all(svc, Duration::from_millis(50), rx);
+    chain::spawn_all(
+        svc,
+        chain::Timing {
+            poll: Duration::from_millis(50),
+            reconcile_every: Duration::from_millis(100),
+        },
+        rx,
+    );
     tx
 }
 
@@ -643,4 +650,42 @@ async fn chainlink_rates_are_read_and_stale_ones_refused() {
             .len(),
         1
     );
+}
+
+#[tokio::test]
+async fn a_native_payment_through_a_contract_is_found_by_balance_reconciliation() {
+    let anvil = Anvil::start(&[]);
+    let p = provider(&anvil.url).await;
+    let forwarder = deploy(&p, "Forwarder").await;
+    let (_shop, svc) = shop(&config(&anvil.url, "", ""), None).await;
+    let stop = watch(&svc);
+    let s = session(&svc, "10.00", None).await;
+    let call = forwardCall {
+        to: s.address.parse().unwrap(),
+    }
+    .abi_encode();
+    let receipt = send(
+        &p,
+        TransactionRequest::default()
+            .with_from(payer())
+            .with_to(forwarder)
+            .with_value(wei(&s))
+            .with_input(call),
+    )
+    .await;
+    assert!(receipt.status());
+    mine(&p, 2).await;
+    let paid = wait_status(&svc, &s.id, "paid").await;
+    assert_eq!(paid.payments.len(), 1);
+    // Attributed to the transaction by the node's call tracer, sent by the forwarding contract.
+    assert_eq!(
+        paid.payments[0].tx_hash,
+        format!("{:#x}", receipt.transaction_hash)
+    );
+    assert_eq!(paid.payments[0].from, forwarder.to_checksum(None));
+    assert_eq!(
+        paid.payments[0].block_number,
+        receipt.block_number.map(|b| b as i64)
+    );
+    let _ = stop.send(true);
 }

@@ -25,7 +25,7 @@ pub use service::Service;
 pub async fn run_until_shutdown(svc: &Service, shutdown: impl std::future::Future<Output = ()>) {
     let dispatcher = webhooks::dispatcher::Dispatcher::new(svc.clone());
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let watchers = chain::spawn_all(svc, std::time::Duration::from_millis(250), stop_rx.clone());
+    let watchers = chain::spawn_all(svc, chain::Timing::default(), stop_rx.clone());
     let mut stop_dispatcher = stop_rx.clone();
     let dispatching = tokio::spawn(dispatcher.run(async move {
         let _ = stop_dispatcher.wait_for(|s| *s).await;

@@ -6,6 +6,7 @@
 //! transactions), one `eth_getLogs` for all configured tokens, and a receipt only for a
 //! transaction that pays a session address. Matching happens locally against an in-memory set.
 
+mod reconcile;
 mod scan;
 
 use crate::engine::checkout::apply;
@@ -63,22 +64,42 @@ pub struct Watched {
     pub contract: Option<Address>,
 }
 
+/// How often a watcher polls and reconciles.
+#[derive(Debug, Clone, Copy)]
+pub struct Timing {
+    /// Head polling interval where there is no subscription.
+    pub poll: Duration,
+    /// How often balances are reconciled (internal transfers).
+    pub reconcile_every: Duration,
+}
+
+impl Default for Timing {
+    fn default() -> Self {
+        Self {
+            poll: Duration::from_millis(250),
+            reconcile_every: Duration::from_secs(15),
+        }
+    }
+}
+
 /// Follows one network.
 pub struct Watcher {
     svc: Service,
     network: NetworkConfig,
-    poll: Duration,
+    timing: Timing,
+    last_reconcile: Option<std::time::Instant>,
     watched: HashMap<Address, Watched>,
     watched_seq: i64,
 }
 
 impl Watcher {
-    /// A watcher for `network`, polling at `poll` where there is no subscription.
-    pub fn new(svc: Service, network: NetworkConfig, poll: Duration) -> Self {
+    /// A watcher for `network`.
+    pub fn new(svc: Service, network: NetworkConfig, timing: Timing) -> Self {
         Self {
             svc,
             network,
-            poll,
+            timing,
+            last_reconcile: None,
             watched: HashMap::new(),
             watched_seq: 0,
         }
@@ -213,9 +234,9 @@ impl Watcher {
             // Wait for the next head (subscription, or the poll interval), handling mempool
             // transactions as they come.
             let wait = if heads.is_some() {
-                self.poll * 20
+                self.timing.poll * 20
             } else {
-                self.poll
+                self.timing.poll
             };
             let deadline = tokio::time::sleep(wait);
             tokio::pin!(deadline);
@@ -330,6 +351,16 @@ impl Watcher {
             parent = Some(hash);
             next += 1;
         }
+        if last >= head
+            && self
+                .last_reconcile
+                .is_none_or(|t| t.elapsed() >= self.timing.reconcile_every)
+        {
+            self.last_reconcile = Some(std::time::Instant::now());
+            let (found, calls) = reconcile::run(&self.svc, p, &id, last).await?;
+            tracing::debug!(network = %id, balance_calls = calls, found = found.len(), "balances reconciled");
+            touched.extend(found);
+        }
         self.settle(p, head, touched).await?;
         apply::set_head(&self.svc, &id, head).await?;
         let processed = last.min(head);
@@ -410,12 +441,12 @@ async fn canonical_hash(p: &DynProvider, number: u64) -> Result<Option<String>> 
 /// Starts a watcher for every configured network; they stop when `shutdown` turns true.
 pub fn spawn_all(
     svc: &Service,
-    poll: Duration,
+    timing: Timing,
     shutdown: watch::Receiver<bool>,
 ) -> Vec<tokio::task::JoinHandle<()>> {
     svc.config()
         .networks
         .iter()
-        .map(|n| tokio::spawn(Watcher::new(svc.clone(), n.clone(), poll).run(shutdown.clone())))
+        .map(|n| tokio::spawn(Watcher::new(svc.clone(), n.clone(), timing).run(shutdown.clone())))
         .collect()
 }

@@ -32,17 +32,20 @@ pub struct PaymentSeen {
     pub amount: U256,
 }
 
-/// A processed block, recorded with its payments and the network checkpoint in one transaction.
-pub async fn record_block(
-    svc: &Service,
-    network_id: &str,
-    number: u64,
-    hash: &str,
-    head: u64,
-    found: &[PaymentSeen],
-) -> Result<Vec<String>> {
-    let now = svc.now().timestamp_millis();
+/// Records payments found outside the block scan (balance reconciliation).
+pub async fn record_payments(svc: &Service, found: &[PaymentSeen]) -> Result<()> {
     let mut tx = svc.pool().begin().await?;
+    insert_payments(&mut tx, found, svc.now().timestamp_millis()).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Inserts payments (a mempool row gains its block); returns the sessions that gained one.
+async fn insert_payments(
+    tx: &mut sqlx::SqliteConnection,
+    found: &[PaymentSeen],
+    now: i64,
+) -> Result<Vec<String>> {
     let mut touched = Vec::new();
     for p in found {
         // A payment first seen in the mempool keeps its row (and first-seen time) and gains its block.
@@ -81,6 +84,21 @@ pub async fn record_block(
             touched.push(p.session_id.clone());
         }
     }
+    Ok(touched)
+}
+
+/// A processed block, recorded with its payments and the network checkpoint in one transaction.
+pub async fn record_block(
+    svc: &Service,
+    network_id: &str,
+    number: u64,
+    hash: &str,
+    head: u64,
+    found: &[PaymentSeen],
+) -> Result<Vec<String>> {
+    let now = svc.now().timestamp_millis();
+    let mut tx = svc.pool().begin().await?;
+    let mut touched = insert_payments(&mut tx, found, now).await?;
     sqlx::query("INSERT OR REPLACE INTO chain_blocks (network_id, number, hash) VALUES (?, ?, ?)")
         .bind(network_id)
         .bind(number as i64)
@@ -191,6 +209,11 @@ pub async fn orphan_after(
     sqlx::query("DELETE FROM chain_blocks WHERE network_id = ? AND number > ?")
         .bind(network_id)
         .bind(fork_point as i64)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("UPDATE checkout_sessions SET reconciled_block = ?1 WHERE network_id = ?2 AND reconciled_block > ?1")
+        .bind(fork_point as i64)
+        .bind(network_id)
         .execute(&mut *tx)
         .await?;
     sqlx::query(

@@ -286,8 +286,10 @@ pub async fn create(
     sqlx::query(
         "INSERT INTO checkout_sessions (id, livemode, network_id, network_name, chain_id, asset_symbol, asset_decimals, \
          asset_contract, address, address_index, amount_atomic, fiat_amount, fiat_currency, rate, payment_uri, \
-         required_confirmations, tolerance_percent, late_grace_ms, metadata, success_url, status, expires_at, created_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
+         required_confirmations, tolerance_percent, late_grace_ms, metadata, success_url, status, expires_at, created_at, \
+         watch_from_block) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, \
+         (SELECT last_block FROM chain_state WHERE network_id = ?))",
     )
     .bind(id.as_str())
     .bind(network.mode == Mode::Live)
@@ -311,6 +313,7 @@ pub async fn create(
     .bind(&req.success_url)
     .bind((now + Duration::minutes(minutes)).timestamp_millis())
     .bind(now.timestamp_millis())
+    .bind(network.id())
     .execute(&mut *tx)
     .await?;
     let session = load(&mut tx, svc, &id).await?;

@@ -689,3 +689,91 @@ async fn a_native_payment_through_a_contract_is_found_by_balance_reconciliation(
     );
     let _ = stop.send(true);
 }
+
+/// A TCP relay in front of the node that can be cut and restored.
+struct Relay {
+    url: String,
+    up: Arc<std::sync::atomic::AtomicBool>,
+    conns: Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>>,
+}
+
+impl Relay {
+    async fn start(target: &str) -> Self {
+        let target = target.trim_start_matches("http://").to_string();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let up = Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let conns: Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>> = Arc::default();
+        let (up2, conns2) = (up.clone(), conns.clone());
+        tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                if !up2.load(std::sync::atomic::Ordering::SeqCst) {
+                    continue; // refused: dropped at once
+                }
+                let target = target.clone();
+                conns2.lock().unwrap().push(tokio::spawn(async move {
+                    if let Ok(mut outbound) = tokio::net::TcpStream::connect(&target).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    }
+                }));
+            }
+        });
+        Relay { url, up, conns }
+    }
+
+    fn cut(&self) {
+        self.up.store(false, std::sync::atomic::Ordering::SeqCst);
+        for c in self.conns.lock().unwrap().drain(..) {
+            c.abort();
+        }
+    }
+
+    fn restore(&self) {
+        self.up.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+#[tokio::test]
+async fn the_node_cut_and_restored_misses_nothing_and_a_dead_url_fails_over() {
+    let anvil = Anvil::start(&[]);
+    let p = provider(&anvil.url).await;
+    let relay = Relay::start(&anvil.url).await;
+    // The first URL is dead; the watcher fails over to the relay.
+    let cfg = config(&relay.url, "", "").replace(
+        &format!("rpc_urls = [\"{}\"]", relay.url),
+        &format!("rpc_urls = [\"http://127.0.0.1:9\", \"{}\"]", relay.url),
+    );
+    let (_shop, svc) = shop(&cfg, None).await;
+    let stop = watch(&svc);
+    let s = session(&svc, "10.00", None).await;
+    let t = session(&svc, "11.00", None).await;
+    pay(&p, &s.address, wei(&s)).await;
+    wait_status(&svc, &s.id, "detected").await;
+    let using = svc.chain_status()[0].rpc_url.clone().unwrap();
+    assert_eq!(using.trim_end_matches('/'), relay.url);
+
+    // The node becomes unreachable; payments and blocks keep coming meanwhile.
+    relay.cut();
+    pay(&p, &t.address, wei(&t)).await;
+    mine(&p, 5).await;
+    let mut saw_down = false;
+    for _ in 0..400 {
+        if svc.chain_status()[0].error.is_some() {
+            saw_down = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert!(saw_down, "the outage is reported: {:?}", svc.chain_status());
+    assert_eq!(
+        svc.sessions_get(&t.id, None).await.unwrap().status.as_str(),
+        "pending"
+    );
+
+    relay.restore();
+    wait_status(&svc, &s.id, "paid").await;
+    wait_status(&svc, &t.id, "paid").await;
+    let health = &svc.chain_status()[0];
+    assert!(health.connected && health.error.is_none(), "{health:?}");
+    let _ = stop.send(true);
+}

@@ -18,6 +18,20 @@ let driver;
 let base;
 let sid;
 let dataDir;
+let anvil;
+let rpcUrl;
+
+// JSON-RPC to the devnet, as a customer's wallet would talk to it.
+async function rpc(method, params = []) {
+  const res = await fetch(rpcUrl, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+  });
+  const json = await res.json();
+  if (json.error) throw new Error(`${method}: ${json.error.message}`);
+  return json.result;
+}
 
 async function freePort() {
   return new Promise((resolve) => {
@@ -74,6 +88,20 @@ const cli = (...args) => execFileSync(BIN, ["--data-dir", dataDir, ...args], { e
 
 before(async () => {
   dataDir = mkdtempSync(path.join(tmpdir(), "chaintill-e2e-"));
+  // A devnet whose funded accounts are not the shop's addresses (another mnemonic).
+  const anvilPort = await freePort();
+  rpcUrl = `http://127.0.0.1:${anvilPort}`;
+  anvil = spawn(path.join(ROOT, "node_modules/.bin/anvil"), [
+    "--port", String(anvilPort),
+    "--mnemonic", "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about",
+  ], { stdio: "ignore" });
+  await until("anvil", async () => (await rpc("eth_chainId")) === "0x7a69");
+  writeFileSync(
+    path.join(dataDir, "chaintill.toml"),
+    `[store]\nname = "Corner Coffee"\n\n[[networks]]\nid = "local"\nname = "Local devnet"\nchain_id = 31337\n` +
+      `rpc_urls = ["ws://127.0.0.1:${anvilPort}"]\nconfirmations = 3\n` +
+      `native = { symbol = "ETH", decimals = 18, display_decimals = 6, rate = { fixed = "3000.00" } }\n`,
+  );
   execFileSync(BIN, ["--data-dir", dataDir, "wallet", "import"], { input: PHRASE + "\n" });
   const port = await freePort();
   const nativePort = await freePort();
@@ -92,6 +120,7 @@ before(async () => {
 after(async () => {
   if (sid) await wd("DELETE", `/session/${sid}`).catch(() => {});
   driver?.kill();
+  anvil?.kill();
 });
 
 test("the cashier types an amount, presses Enter and sees the session's QR", async () => {
@@ -123,10 +152,27 @@ test("the cashier types an amount, presses Enter and sees the session's QR", asy
   mkdirSync(SHOTS, { recursive: true });
   writeFileSync(path.join(SHOTS, "cashier-qr.png"), Buffer.from(png, "base64"));
 
-  // Escape cancels a pending sale; the status says so.
+  // The customer pays from a wallet; the window counts confirmations until paid.
+  const [customer] = await rpc("eth_accounts");
+  await rpc("eth_sendTransaction", [{ from: customer, to: address, value: "0x" + BigInt(list.data[0].amount.atomic).toString(16) }]);
+  await until("payment seen", async () => /Payment seen/.test(await text("[data-testid=status]")));
+  assert.match(await text("[data-testid=status]"), /1 of 3 confirmations/);
+  await rpc("anvil_mine", ["0x2"]);
+  await until("paid", async () => /Paid/.test(await text("[data-testid=status]")));
+  assert.match(await text("[data-testid=status]"), /3 of 3 confirmations/);
+  assert.match(await text("[data-testid=chain-state]"), /local: block \d+/);
+  writeFileSync(path.join(SHOTS, "cashier-paid.png"), Buffer.from(await wd("GET", `/session/${sid}/screenshot`), "base64"));
+  assert.equal(JSON.parse(cli("sessions", "show", list.data[0].id, "--json")).status, "paid");
+
+  // Enter starts a new sale; Escape cancels a pending one.
+  await wd("POST", `/session/${sid}/element/${await find("body")}/value`, { text: "\uE007" });
+  const next = await until("amount field", () => find("#amount"));
+  await wd("POST", `/session/${sid}/element/${next}/value`, { text: "3\uE007" });
+  await until("second QR", () => find("[data-testid=qr] svg"));
   await wd("POST", `/session/${sid}/element/${await find("body")}/value`, { text: "\uE00C" });
   await until("canceled", async () => (await text("[data-testid=status]")).includes("Canceled"));
-  assert.equal(JSON.parse(cli("sessions", "show", list.data[0].id, "--json")).status, "canceled");
+  const canceled = JSON.parse(cli("sessions", "list", "--json")).data[0];
+  assert.equal(canceled.status, "canceled");
 });
 
 test("a bad amount gets the engine's message and creates nothing", async () => {
@@ -135,5 +181,5 @@ test("a bad amount gets the engine's message and creates nothing", async () => {
   // The keypad shaping leaves "0" → the Charge button stays disabled and Enter does nothing.
   await wd("POST", `/session/${sid}/element/${input}/value`, { text: "0\uE007" });
   await new Promise((r) => setTimeout(r, 500));
-  assert.equal(JSON.parse(cli("sessions", "list", "--json")).data.length, 1);
+  assert.equal(JSON.parse(cli("sessions", "list", "--json")).data.length, 2);
 });

@@ -86,6 +86,12 @@ pub fn app_info(state: State<'_, AppState>) -> AppInfo {
     }
 }
 
+/// The chain watchers' status: connection, head, lag, last error.
+#[tauri::command]
+pub fn chain_status(state: State<'_, AppState>) -> Vec<crate::engine::chain::ChainStatus> {
+    state.svc.chain_status()
+}
+
 /// The wallet's public state, or why there is none.
 #[tauri::command]
 pub async fn wallet_status(state: State<'_, AppState>) -> IpcResult<Option<WalletInfo>> {

@@ -25,6 +25,7 @@ pub fn run(data_dir: &Path) -> Result<()> {
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
             commands::wallet_status,
+            commands::chain_status,
             commands::create_session,
             commands::get_session,
             commands::cancel_session,

@@ -1,6 +1,6 @@
 // Typed wrappers over the IPC commands. No business rules here: the Rust service layer decides.
 import { invoke } from "@tauri-apps/api/core";
-import type { AppInfo, IpcError, SessionView, WalletInfo } from "./types";
+import type { AppInfo, ChainStatus, IpcError, SessionView, WalletInfo } from "./types";
 
 /** Turns whatever a command rejected with into a message a cashier can read. */
 export function errorMessage(e: unknown): string {
@@ -11,6 +11,7 @@ export function errorMessage(e: unknown): string {
 export const api = {
   appInfo: () => invoke<AppInfo>("app_info"),
   walletStatus: () => invoke<WalletInfo | null>("wallet_status"),
+  chainStatus: () => invoke<ChainStatus[]>("chain_status"),
   createSession: (amount: string, asset?: string, network?: string) =>
     invoke<SessionView>("create_session", { amount, asset: asset ?? null, network: network ?? null }),
   getSession: (id: string) => invoke<SessionView>("get_session", { id }),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { canCharge, countdown, isOpen, shapeAmount, statusText } from "./cashier";
+import { canCharge, chainLine, countdown, isOpen, shapeAmount, statusText } from "./cashier";
 import type { CheckoutSession } from "./types";
 
 describe("amount entry", () => {
@@ -42,5 +42,16 @@ describe("session display", () => {
   it("knows which statuses can still change", () => {
     expect(isOpen("pending")).toBe(true);
     expect(isOpen("paid")).toBe(false);
+  });
+});
+
+describe("chain line", () => {
+  const base = { network: "local", chainId: 31337, rpcUrl: null, processed: 10 };
+  it("shows the head, and the lag when behind", () => {
+    expect(chainLine({ ...base, connected: true, head: 10, lag: 0, error: null })).toEqual({ text: "local: block 10", ok: true });
+    expect(chainLine({ ...base, connected: true, head: 20, lag: 10, error: null })).toEqual({ text: "local: block 20, 10 behind", ok: false });
+  });
+  it("shows what is wrong when disconnected", () => {
+    expect(chainLine({ ...base, connected: false, head: null, lag: null, error: "no answer" }).text).toBe("local: no answer");
   });
 });

@@ -1,5 +1,5 @@
 // Presentation helpers of the cashier screen: keystroke shaping and the words shown per status.
-import type { CheckoutSession, Status } from "./types";
+import type { ChainStatus, CheckoutSession, Status } from "./types";
 
 /** Keeps digits and one decimal point, at most `minorDigits` after it (what a till keypad allows). */
 export function shapeAmount(input: string, minorDigits = 2): string {
@@ -54,4 +54,13 @@ export function statusText(s: CheckoutSession): { headline: string; detail: stri
 /** Whether the session can still change on its own (keep polling). */
 export function isOpen(status: Status): boolean {
   return status === "pending" || status === "detected" || status === "underpaid";
+}
+
+/** One line per network for the header: connected with head and lag, or what is wrong. */
+export function chainLine(c: ChainStatus): { text: string; ok: boolean } {
+  if (c.connected && c.head !== null) {
+    const lag = c.lag && c.lag > 0 ? `, ${c.lag} behind` : "";
+    return { text: `${c.network}: block ${c.head}${lag}`, ok: !c.lag || c.lag < 3 };
+  }
+  return { text: `${c.network}: ${c.error ?? "connecting…"}`, ok: false };
 }

@@ -67,3 +67,14 @@ export interface IpcError {
   message: string;
   param: string | null;
 }
+
+export interface ChainStatus {
+  network: string;
+  chainId: number;
+  connected: boolean;
+  rpcUrl: string | null;
+  head: number | null;
+  processed: number | null;
+  lag: number | null;
+  error: string | null;
+}

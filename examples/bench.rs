@@ -34,6 +34,10 @@ async fn main() {
     sessions().await;
     println!();
     webhooks().await;
+    println!();
+    chain_detection().await;
+    println!();
+    chain_rpc_per_block().await;
 }
 
 async fn sessions() {
@@ -288,4 +292,274 @@ async fn webhooks() {
     }
     let _ = stop_tx.send(());
     println!("{line}");
+}
+
+/// A real anvil node for the chain benchmarks.
+struct Anvil(std::process::Child, u16);
+
+impl Anvil {
+    fn start(args: &[&str]) -> Self {
+        use std::io::BufRead;
+        let bin = concat!(env!("CARGO_MANIFEST_DIR"), "/node_modules/.bin/anvil");
+        let mut child = std::process::Command::new(bin)
+            .args(["--port", "0"])
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("anvil (npm install)");
+        let mut out = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+        let mut line = String::new();
+        let port = loop {
+            line.clear();
+            assert!(out.read_line(&mut line).expect("read") > 0, "anvil exited");
+            if let Some(a) = line.trim().strip_prefix("Listening on 127.0.0.1:") {
+                break a.parse().expect("port");
+            }
+        };
+        std::thread::spawn(move || for _ in out.lines() {});
+        Anvil(child, port)
+    }
+}
+
+impl Drop for Anvil {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn chain_config(rpc: &str) -> String {
+    format!(
+        "[[networks]]\nid = \"local\"\nchain_id = 31337\nrpc_urls = [\"{rpc}\"]\nconfirmations = 3\n\
+         native = {{ symbol = \"ETH\", decimals = 18, display_decimals = 6, rate = {{ fixed = \"3000.00\" }} }}\n"
+    )
+}
+
+async fn chain_service(rpc: &str) -> (tempfile::TempDir, Service) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("chaintill.toml"), chain_config(rpc)).expect("config");
+    let svc = Service::open(dir.path()).await.expect("open");
+    // A wallet whose addresses are not anvil's funded accounts.
+    svc.wallet_import("abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about", "")
+        .await
+        .expect("import (needs a Secret Service)");
+    (dir, svc)
+}
+
+/// Detection latency: a block becomes available (our own head subscription sees it) → the
+/// watcher has recorded the payment in it. 200 payments, 1 s blocks, over WebSocket.
+async fn chain_detection() {
+    use alloy::network::TransactionBuilder;
+    use alloy::providers::{Provider, ProviderBuilder};
+    use futures_util::StreamExt;
+    println!("Chain watcher");
+    let anvil = Anvil::start(&["--block-time", "1"]);
+    let ws = format!("ws://127.0.0.1:{}", anvil.1);
+    let (_dir, svc) = chain_service(&ws).await;
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    chaintill::engine::chain::spawn_all(&svc, Default::default(), stop_rx);
+    let p = ProviderBuilder::new()
+        .connect(&ws)
+        .await
+        .expect("connect")
+        .erased();
+    let heads: Arc<Mutex<std::collections::HashMap<u64, Instant>>> = Arc::default();
+    let mut sub = p.subscribe_blocks().await.expect("subscribe").into_stream();
+    let h = heads.clone();
+    tokio::spawn(async move {
+        while let Some(head) = sub.next().await {
+            h.lock().unwrap().insert(head.number, Instant::now());
+        }
+    });
+    let payer = p.get_accounts().await.expect("accounts")[0];
+    let mut samples = Vec::new();
+    for _round in 0..10 {
+        let mut sessions = Vec::new();
+        for _ in 0..20 {
+            let s = svc
+                .sessions_create(
+                    NewSession {
+                        amount: FiatInput {
+                            value: "1.00".into(),
+                            currency: None,
+                        },
+                        ..Default::default()
+                    },
+                    None,
+                )
+                .await
+                .expect("session");
+            let tx = alloy::rpc::types::TransactionRequest::default()
+                .with_from(payer)
+                .with_to(s.address.parse().expect("address"))
+                .with_value(s.amount.atomic.parse().expect("amount"));
+            let _pending = p.send_transaction(tx).await.expect("send");
+            sessions.push(s.id);
+        }
+        let mut pending: Vec<String> = sessions;
+        while !pending.is_empty() {
+            let mut still = Vec::new();
+            for id in pending {
+                let row: Option<i64> = sqlx::query_scalar("SELECT block_number FROM payments WHERE session_id = ? AND block_number IS NOT NULL")
+                    .bind(&id)
+                    .fetch_optional(svc.pool())
+                    .await
+                    .expect("query");
+                match row.and_then(|b| heads.lock().unwrap().get(&(b as u64)).copied()) {
+                    Some(at) => samples.push(at.elapsed()),
+                    None => still.push(id),
+                }
+            }
+            pending = still;
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    }
+    let _ = stop_tx.send(true);
+    println!(
+        "| {:<40} | {:>7} | {:>10} | {:>10} | {:>12} |",
+        "operation", "n", "p50", "p99", ""
+    );
+    println!(
+        "|{:-<42}|{:-<9}|{:-<12}|{:-<12}|{:-<14}|",
+        "", "", "", "", ""
+    );
+    row("block available -> payment recorded (ws)", samples);
+    println!("(the bench polls the database every ~1 ms, so figures include up to that much)");
+}
+
+/// JSON-RPC calls per block, counted by a relay in front of the node, and process CPU per block,
+/// with 10, 1,000 and 10,000 open sessions.
+async fn chain_rpc_per_block() {
+    use alloy::providers::{Provider, ProviderBuilder};
+    let anvil = Anvil::start(&[]);
+    let upstream = format!("http://127.0.0.1:{}", anvil.1);
+    let counts: Arc<Mutex<std::collections::BTreeMap<String, u64>>> = Arc::default();
+    let relay_url = start_counting_relay(upstream.clone(), counts.clone()).await;
+    let p = ProviderBuilder::new()
+        .connect(&upstream)
+        .await
+        .expect("connect")
+        .erased();
+    println!();
+    println!("| open sessions | calls/block (scan) | getBalance per reconciliation round | CPU/block (process) |");
+    println!("|---------------|--------------------|-------------------------------------|---------------------|");
+    let (_dir, svc) = chain_service(&relay_url).await;
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let timing = chaintill::engine::chain::Timing {
+        poll: Duration::from_millis(100),
+        reconcile_every: Duration::from_secs(3600),
+    };
+    chaintill::engine::chain::spawn_all(&svc, timing, stop_rx);
+    let mut open = 0;
+    for target in [10usize, 1_000, 10_000] {
+        while open < target {
+            svc.sessions_create(
+                NewSession {
+                    amount: FiatInput {
+                        value: "1.00".into(),
+                        currency: None,
+                    },
+                    ..Default::default()
+                },
+                None,
+            )
+            .await
+            .expect("session");
+            open += 1;
+        }
+        // Let the watcher catch up and load the new addresses, then measure 20 blocks.
+        tokio::time::sleep(Duration::from_millis(800)).await;
+        counts.lock().unwrap().clear();
+        let cpu0 = cpu_time();
+        let blocks = 20;
+        for _ in 0..blocks {
+            let _: serde_json::Value = p
+                .raw_request("anvil_mine".into(), ("0x1",))
+                .await
+                .expect("mine");
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let cpu = cpu_time() - cpu0;
+        let total: u64 = counts.lock().unwrap().values().sum();
+        let balance_calls = reconcile_probe(&svc).await;
+        println!(
+            "| {target:>13} | {:>18.1} | {balance_calls:>35} | {:>19.2?} |",
+            total as f64 / blocks as f64,
+            cpu / blocks
+        );
+    }
+    println!(
+        "calls by method over the last 20 blocks: {:?}",
+        counts.lock().unwrap()
+    );
+    let _ = stop_tx.send(true);
+}
+
+/// How many eth_getBalance calls one reconciliation round would make (native sessions in the window).
+async fn reconcile_probe(svc: &Service) -> i64 {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM checkout_sessions WHERE asset_contract IS NULL AND created_at >= ?",
+    )
+    .bind((chrono::Utc::now() - chrono::Duration::days(7)).timestamp_millis())
+    .fetch_one(svc.pool())
+    .await
+    .expect("count");
+    n
+}
+
+/// User + system CPU time of this process.
+fn cpu_time() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let fields: Vec<&str> = stat
+        .rsplit(')')
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .collect();
+    let ticks: u64 = fields.get(11).and_then(|v| v.parse().ok()).unwrap_or(0)
+        + fields
+            .get(12)
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0);
+    Duration::from_millis(ticks * 10) // USER_HZ = 100
+}
+
+/// An HTTP relay to `upstream` that counts JSON-RPC methods.
+async fn start_counting_relay(
+    upstream: String,
+    counts: Arc<Mutex<std::collections::BTreeMap<String, u64>>>,
+) -> String {
+    let client = reqwest::Client::new();
+    let app = axum::Router::new().fallback(move |body: axum::body::Bytes| {
+        let (client, upstream, counts) = (client.clone(), upstream.clone(), counts.clone());
+        async move {
+            if let Ok(v) = serde_json::from_slice::<serde_json::Value>(&body) {
+                let calls = match v {
+                    serde_json::Value::Array(a) => a,
+                    one => vec![one],
+                };
+                let mut c = counts.lock().unwrap();
+                for call in calls {
+                    *c.entry(call["method"].as_str().unwrap_or("?").to_string())
+                        .or_default() += 1;
+                }
+            }
+            let resp = client
+                .post(&upstream)
+                .header("content-type", "application/json")
+                .body(body)
+                .send()
+                .await
+                .expect("upstream");
+            let bytes = resp.bytes().await.expect("body");
+            ([("content-type", "application/json")], bytes)
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, app).await.expect("relay") });
+    url
 }

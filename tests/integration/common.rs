@@ -88,6 +88,25 @@ impl Shop {
         serde_json::from_str(&self.ok(args)).expect("JSON on stdout")
     }
 
+    /// Starts `chaintill serve` on this data directory and waits until it says it runs.
+    pub fn serve(&self) -> std::process::Child {
+        use std::io::BufRead;
+        let mut child = Command::new(bin())
+            .arg("--data-dir")
+            .arg(self.path())
+            .arg("serve")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn chaintill serve");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.as_mut().expect("stdout"))
+            .read_line(&mut line)
+            .expect("read");
+        assert!(line.contains("engine running"), "{line}");
+        child
+    }
+
     /// Every file under the data directory, recursively.
     pub fn files(&self) -> Vec<PathBuf> {
         fn walk(p: &Path, out: &mut Vec<PathBuf>) {

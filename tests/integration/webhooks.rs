@@ -518,22 +518,7 @@ fn the_engine_killed_mid_schedule_resumes_and_delivers_what_came_while_it_was_do
     ]);
     assert!(secret.trim().starts_with("whsec_"));
 
-    let serve = || {
-        let mut child = std::process::Command::new(bin())
-            .arg("--data-dir")
-            .arg(shop.path())
-            .arg("serve")
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.as_mut().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        child
-    };
-    let mut engine = serve();
+    let mut engine = shop.serve();
     let first = shop.json(&["sessions", "create", "--amount", "1"]);
     rt.block_on(until("the first attempt", || {
         (seen.lock().unwrap().len() == 1).then_some(())
@@ -555,7 +540,7 @@ fn the_engine_killed_mid_schedule_resumes_and_delivers_what_came_while_it_was_do
     std::thread::sleep(Duration::from_millis(2600));
     assert_eq!(seen.lock().unwrap().len(), 1);
 
-    let mut engine = serve();
+    let mut engine = shop.serve();
     rt.block_on(until("both events delivered", || {
         (seen.lock().unwrap().len() >= 3).then_some(())
     }));

@@ -7,6 +7,10 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use sqlx::SqliteConnection;
 
+/// How long a delivery queued for a caller that delivers it itself ("send test", "resend") is
+/// held from the dispatcher; if the caller dies first, the dispatcher delivers it after this.
+pub const CALLER_HOLD_SECS: i64 = 60;
+
 /// Event types of SPEC §5.
 pub mod types {
     /// A session was created.
@@ -78,7 +82,7 @@ pub async fn record<T: Serialize>(
 }
 
 /// Like [`record`]; with `only_endpoint` the event is queued for that endpoint alone and held
-/// for the caller to deliver at once (see `webhooks::held_for_caller`).
+/// for the caller to deliver at once (see [`CALLER_HOLD_SECS`]).
 pub async fn record_for<T: Serialize>(
     conn: &mut SqliteConnection,
     kind: &str,
@@ -113,7 +117,7 @@ pub async fn record_for<T: Serialize>(
             sqlx::query("INSERT INTO deliveries (event_id, endpoint_id, status, next_attempt_at, created_at) VALUES (?, ?, 'pending', ?, ?)")
                 .bind(id.as_str())
                 .bind(endpoint)
-                .bind((now + Duration::seconds(60)).timestamp_millis())
+                .bind((now + Duration::seconds(CALLER_HOLD_SECS)).timestamp_millis())
                 .bind(now_ms)
                 .execute(&mut *conn)
                 .await?;

@@ -4,8 +4,8 @@
 
 use super::model::PaymentRow;
 use super::settle::{settle, Status};
-use super::{load, payments, row};
-use crate::engine::events::{self, types};
+use super::{load, payments, raise, row};
+use crate::engine::events::types;
 use crate::engine::ids::SessionId;
 use crate::engine::{Result, Service};
 use alloy_primitives::U256;
@@ -383,30 +383,14 @@ pub async fn apply_settlement(
     let session = load(&mut tx, svc, &SessionId::parse(session_id)?).await?;
     if s.status != old {
         if old.is_paid() && !s.status.is_paid() {
-            events::record(
-                &mut tx,
-                types::SESSION_REVERTED,
-                Some(session_id),
-                r.livemode,
-                &session,
-                now,
-            )
-            .await?;
+            raise(&mut tx, types::SESSION_REVERTED, &session, now).await?;
         }
         if let Some(kind) = event_for(s.status) {
-            events::record(&mut tx, kind, Some(session_id), r.livemode, &session, now).await?;
+            raise(&mut tx, kind, &session, now).await?;
         }
     }
     for _ in &newly_late {
-        events::record(
-            &mut tx,
-            types::SESSION_LATE_PAYMENT,
-            Some(session_id),
-            r.livemode,
-            &session,
-            now,
-        )
-        .await?;
+        raise(&mut tx, types::SESSION_LATE_PAYMENT, &session, now).await?;
     }
     tx.commit().await?;
     svc.outbox_changed();

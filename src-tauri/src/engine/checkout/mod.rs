@@ -317,15 +317,7 @@ pub async fn create(
     .execute(&mut *tx)
     .await?;
     let session = load(&mut tx, svc, &id).await?;
-    events::record(
-        &mut tx,
-        types::SESSION_CREATED,
-        Some(id.as_str()),
-        session.livemode,
-        &session,
-        now,
-    )
-    .await?;
+    raise(&mut tx, types::SESSION_CREATED, &session, now).await?;
     tx.commit().await?;
     svc.outbox_changed();
     tracing::info!(session = %id, address = %session.address, amount = %session.amount.value, asset = %session.asset.symbol, "session created");
@@ -365,6 +357,25 @@ pub(crate) async fn load(
     let p = payments(conn, id.as_str()).await?;
     let head = head_of(conn, &r.network_id).await?;
     CheckoutSession::from_rows(&r, &p, head, &svc.config().api.public_url.0)
+}
+
+/// Writes a session event (the outbox) inside the caller's transaction.
+pub(crate) async fn raise(
+    conn: &mut SqliteConnection,
+    kind: &str,
+    session: &CheckoutSession,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
+    events::record(
+        conn,
+        kind,
+        Some(&session.id),
+        session.livemode,
+        session,
+        now,
+    )
+    .await?;
+    Ok(())
 }
 
 /// The last chain head the watcher saw on a network.
@@ -481,15 +492,7 @@ pub async fn cancel(svc: &Service, id: &str, scope: Option<Mode>) -> Result<Chec
     }
     let sid = SessionId::parse(&current.id)?;
     let session = load(&mut tx, svc, &sid).await?;
-    events::record(
-        &mut tx,
-        types::SESSION_CANCELED,
-        Some(&session.id),
-        session.livemode,
-        &session,
-        now,
-    )
-    .await?;
+    raise(&mut tx, types::SESSION_CANCELED, &session, now).await?;
     tx.commit().await?;
     svc.outbox_changed();
     tracing::info!(session = %session.id, "session canceled");

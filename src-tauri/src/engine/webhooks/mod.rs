@@ -365,10 +365,10 @@ pub async fn resend_to_subscribers(svc: &Service, event_id: &str) -> Result<Vec<
     Ok(out)
 }
 
-/// A delivery the caller is about to attempt itself is due only after this hold, so the engine's
+/// A delivery the caller is about to attempt itself is due only after a hold, so the engine's
 /// dispatcher leaves it alone, yet still delivers it if the caller dies first.
-pub(crate) fn held_for_caller(svc: &Service) -> i64 {
-    (svc.now() + Duration::seconds(60)).timestamp_millis()
+fn held_for_caller(svc: &Service) -> i64 {
+    (svc.now() + Duration::seconds(events::CALLER_HOLD_SECS)).timestamp_millis()
 }
 
 async fn deliver_now(svc: &Service, event_id: &str, endpoint_id: &str) -> Result<Attempt> {

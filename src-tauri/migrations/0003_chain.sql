@@ -26,3 +26,9 @@ CREATE INDEX checkout_sessions_network ON checkout_sessions (network_id, status)
 -- address's balance was fully explained by its recorded payments, and where watching began.
 ALTER TABLE checkout_sessions ADD COLUMN reconciled_block INTEGER;
 ALTER TABLE checkout_sessions ADD COLUMN watch_from_block INTEGER;
+-- Set in the transaction that records or removes a payment, cleared when the session is
+-- re-settled: a crash between the two cannot leave a payment unsettled.
+ALTER TABLE checkout_sessions ADD COLUMN needs_settle INTEGER NOT NULL DEFAULT 0;
+-- What the watcher re-settles on every block, found without scanning every session.
+CREATE INDEX checkout_sessions_unsettled ON checkout_sessions (network_id)
+    WHERE needs_settle = 1 OR status IN ('detected', 'underpaid');

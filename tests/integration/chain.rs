@@ -777,3 +777,30 @@ async fn the_node_cut_and_restored_misses_nothing_and_a_dead_url_fails_over() {
     assert!(health.connected && health.error.is_none(), "{health:?}");
     let _ = stop.send(true);
 }
+
+#[tokio::test]
+async fn a_paid_session_that_loses_its_payment_in_a_deep_reorg_is_reverted() {
+    let anvil = Anvil::start(&[]);
+    let p = provider(&anvil.url).await;
+    let (_shop, svc) = shop(&config(&anvil.url, "", ""), None).await;
+    mine(&p, 2).await;
+    let stop = watch(&svc);
+    let s = session(&svc, "10.00", None).await;
+    let snapshot: String = p.raw_request("evm_snapshot".into(), ()).await.unwrap();
+    pay(&p, &s.address, wei(&s)).await;
+    mine(&p, 3).await;
+    wait_status(&svc, &s.id, "paid").await;
+
+    // A reorg deeper than the required confirmations takes the payment away.
+    let reverted: bool = p
+        .raw_request("evm_revert".into(), (snapshot,))
+        .await
+        .unwrap();
+    assert!(reverted);
+    mine(&p, 6).await;
+    let back = wait_status(&svc, &s.id, "pending").await;
+    assert!(back.payments.is_empty() && back.paid_at.is_none());
+    let types = event_types(&svc, &s.id).await;
+    assert_eq!(types.last().unwrap(), "session.reverted", "{types:?}");
+    let _ = stop.send(true);
+}

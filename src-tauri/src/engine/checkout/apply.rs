@@ -84,7 +84,19 @@ async fn insert_payments(
             touched.push(p.session_id.clone());
         }
     }
+    mark_unsettled(tx, &touched).await?;
     Ok(touched)
+}
+
+/// Flags sessions to re-settle, in the caller's transaction.
+async fn mark_unsettled(tx: &mut sqlx::SqliteConnection, ids: &[String]) -> Result<()> {
+    for id in ids {
+        sqlx::query("UPDATE checkout_sessions SET needs_settle = 1 WHERE id = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    Ok(())
 }
 
 /// A processed block, recorded with its payments and the network checkpoint in one transaction.
@@ -135,6 +147,7 @@ pub async fn record_pending(
     from: &str,
     amount: U256,
 ) -> Result<bool> {
+    let mut tx = svc.pool().begin().await?;
     let done = sqlx::query(
         "INSERT OR IGNORE INTO payments (session_id, tx_hash, log_index, from_address, block_number, block_hash, amount_atomic, seen_at, block_timestamp) \
          VALUES (?, ?, NULL, ?, NULL, NULL, ?, ?, NULL)",
@@ -144,9 +157,14 @@ pub async fn record_pending(
     .bind(from)
     .bind(amount.to_string())
     .bind(svc.now().timestamp_millis())
-    .execute(svc.pool())
+    .execute(&mut *tx)
     .await?;
-    Ok(done.rows_affected() > 0)
+    let added = done.rows_affected() > 0;
+    if added {
+        mark_unsettled(&mut tx, &[session_id.to_string()]).await?;
+    }
+    tx.commit().await?;
+    Ok(added)
 }
 
 /// Forgets mempool payments on a network that were never mined within `max_age` (dropped or
@@ -156,16 +174,19 @@ pub async fn prune_pending(
     network_id: &str,
     max_age: chrono::Duration,
 ) -> Result<Vec<String>> {
+    let mut tx = svc.pool().begin().await?;
     let mut ids: Vec<String> = sqlx::query_scalar(
         "DELETE FROM payments WHERE block_number IS NULL AND seen_at < ? \
          AND session_id IN (SELECT id FROM checkout_sessions WHERE network_id = ?) RETURNING session_id",
     )
     .bind((svc.now() - max_age).timestamp_millis())
     .bind(network_id)
-    .fetch_all(svc.pool())
+    .fetch_all(&mut *tx)
     .await?;
     ids.sort();
     ids.dedup();
+    mark_unsettled(&mut tx, &ids).await?;
+    tx.commit().await?;
     Ok(ids)
 }
 
@@ -225,6 +246,7 @@ pub async fn orphan_after(
     .bind(network_id)
     .execute(&mut *tx)
     .await?;
+    mark_unsettled(&mut tx, &sessions).await?;
     tx.commit().await?;
     if !sessions.is_empty() {
         tracing::warn!(
@@ -254,7 +276,7 @@ pub async fn set_head(svc: &Service, network_id: &str, head: u64) -> Result<()> 
 /// Sessions on a network whose status may change with the next block.
 pub async fn open_sessions(svc: &Service, network_id: &str) -> Result<Vec<String>> {
     Ok(sqlx::query_scalar(
-        "SELECT id FROM checkout_sessions WHERE network_id = ? AND status IN ('detected', 'underpaid')",
+        "SELECT id FROM checkout_sessions WHERE network_id = ? AND (needs_settle = 1 OR status IN ('detected', 'underpaid'))",
     )
     .bind(network_id)
     .fetch_all(svc.pool())
@@ -328,8 +350,9 @@ pub async fn apply_settlement(
     now: DateTime<Utc>,
 ) -> Result<bool> {
     let mut tx = svc.pool().begin().await?;
-    // A no-op write first takes the write lock, so what is read below cannot go stale.
-    sqlx::query("UPDATE checkout_sessions SET seq = seq WHERE id = ?")
+    // Clearing the re-settle flag is the first write: it takes the write lock, so what is read
+    // below cannot go stale, and it commits with the result.
+    sqlx::query("UPDATE checkout_sessions SET needs_settle = 0 WHERE id = ?")
         .bind(session_id)
         .execute(&mut *tx)
         .await?;
@@ -357,6 +380,7 @@ pub async fn apply_settlement(
         || received.to_string() != r.amount_received
         || !newly_late.is_empty();
     if !changed {
+        tx.commit().await?;
         return Ok(false);
     }
     let paid_at = match (old.is_paid(), s.status.is_paid()) {

@@ -258,13 +258,12 @@ async fn native_payments_reach_every_paid_status() {
     // After a paid session, more funds are recorded and flagged, never dropped.
     pay(&p, &exact.address, U256::from(1000u64)).await;
     for _ in 0..200 {
-        if svc
-            .sessions_get(&exact.id, None)
+        // Wait for the event, which the settlement writes after the payment is recorded.
+        if event_types(&svc, &exact.id)
             .await
-            .unwrap()
-            .payments
-            .len()
-            == 2
+            .last()
+            .map(String::as_str)
+            == Some("session.late_payment")
         {
             break;
         }

@@ -9,6 +9,8 @@
 mod reconcile;
 mod scan;
 
+pub use reconcile::BATCH as RECONCILE_BATCH;
+
 use crate::engine::checkout::apply;
 use crate::engine::config::NetworkConfig;
 use crate::engine::{Error, Result, Service};

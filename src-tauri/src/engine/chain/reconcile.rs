@@ -4,8 +4,10 @@
 //! unexplained rise is located by binary search over block heights, attributed to a transaction
 //! with the node's call tracer where it has one, and recorded like any other payment.
 //!
-//! Costs one `eth_getBalance` per recent native session per round (reported separately from the
-//! per-block calls), plus a few lookups only when money actually arrived this way. It assumes no
+//! A round checks at most [`BATCH`] sessions, the stalest first, 16 balances at a time: one
+//! `eth_getBalance` each (reported separately from the per-block calls), plus a few lookups only
+//! when money actually arrived this way. With more sessions than a batch, each is re-checked
+//! every few rounds instead of every round. It assumes no
 //! funds leave a session address inside the window (the engine is watch-only).
 
 use crate::engine::checkout::apply::{self, PaymentSeen};
@@ -14,9 +16,14 @@ use crate::engine::{Error, Result, Service};
 use alloy::eips::{BlockId, BlockNumberOrTag};
 use alloy::providers::{DynProvider, Provider};
 use alloy_primitives::{Address, U256};
+use futures_util::StreamExt;
 
 /// Sessions younger than this are reconciled (state it in the README).
 pub const WINDOW_DAYS: i64 = 7;
+/// Most sessions reconciled per round (the stalest first).
+pub const BATCH: usize = 500;
+/// Balance checks in flight at once.
+const CONCURRENCY: usize = 16;
 /// Most internal payments located for one address in one round.
 const MAX_FINDS: usize = 16;
 
@@ -68,24 +75,45 @@ pub async fn run(
     upto: u64,
 ) -> Result<(Vec<String>, usize)> {
     let since = (svc.now() - chrono::Duration::days(WINDOW_DAYS)).timestamp_millis();
+    // The stalest sessions first, a bounded batch per round: the cost is amortised over rounds.
     let rows: Vec<(String, String, Option<i64>, Option<i64>)> = sqlx::query_as(
         "SELECT id, address, reconciled_block, watch_from_block FROM checkout_sessions \
-         WHERE network_id = ? AND asset_contract IS NULL AND created_at >= ?",
+         WHERE network_id = ? AND asset_contract IS NULL AND created_at >= ? \
+         AND (reconciled_block IS NULL OR reconciled_block < ?) \
+         ORDER BY COALESCE(reconciled_block, -1), seq LIMIT ?",
     )
     .bind(network_id)
     .bind(since)
+    .bind(upto as i64)
+    .bind(BATCH as i64)
     .fetch_all(svc.pool())
     .await?;
-    let mut touched = Vec::new();
     let calls = rows.len();
-    for (id, address, reconciled, from) in rows {
-        let Ok(addr) = address.parse::<Address>() else {
-            continue;
-        };
-        if unexplained(svc, p, &id, addr, upto).await?.is_zero() {
-            mark(svc, &id, upto).await?;
-            continue;
+    // The common case, a balance fully explained, is checked concurrently.
+    let checks = futures_util::stream::iter(rows.into_iter().map(
+        |(id, address, reconciled, from)| async move {
+            let addr = address.parse::<Address>().ok()?;
+            let clean = unexplained(svc, p, &id, addr, upto)
+                .await
+                .map(|u| u.is_zero());
+            Some((id, addr, reconciled, from, clean))
+        },
+    ))
+    .buffer_unordered(CONCURRENCY)
+    .collect::<Vec<_>>()
+    .await;
+    let mut touched = Vec::new();
+    let mut clean_ids = Vec::new();
+    let mut suspects = Vec::new();
+    for (id, addr, reconciled, from, clean) in checks.into_iter().flatten() {
+        if clean? {
+            clean_ids.push(id);
+        } else {
+            suspects.push((id, addr, reconciled, from));
         }
+    }
+    mark_all(svc, &clean_ids, upto).await?;
+    for (id, addr, reconciled, from) in suspects {
         let mut lo = reconciled.or(from).map_or(0, |b| b.max(0) as u64).min(upto);
         for _ in 0..MAX_FINDS {
             let base = unexplained(svc, p, &id, addr, lo).await?;
@@ -113,6 +141,19 @@ pub async fn run(
     }
     touched.dedup();
     Ok((touched, calls))
+}
+
+async fn mark_all(svc: &Service, ids: &[String], block: u64) -> Result<()> {
+    let mut tx = svc.pool().begin().await?;
+    for id in ids {
+        sqlx::query("UPDATE checkout_sessions SET reconciled_block = ? WHERE id = ?")
+            .bind(block as i64)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 async fn mark(svc: &Service, id: &str, block: u64) -> Result<()> {

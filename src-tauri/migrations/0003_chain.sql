@@ -32,3 +32,5 @@ ALTER TABLE checkout_sessions ADD COLUMN needs_settle INTEGER NOT NULL DEFAULT 0
 -- What the watcher re-settles on every block, found without scanning every session.
 CREATE INDEX checkout_sessions_unsettled ON checkout_sessions (network_id)
     WHERE needs_settle = 1 OR status IN ('detected', 'underpaid');
+-- The expiry sweep looks at pending sessions past their expiry only.
+CREATE INDEX checkout_sessions_expiry ON checkout_sessions (status, expires_at);

@@ -296,10 +296,11 @@ impl Watcher {
 
     async fn refresh_watched(&mut self) -> Result<()> {
         let rows: Vec<(i64, String, String, Option<String>)> = sqlx::query_as(
-            "SELECT seq, id, address, asset_contract FROM checkout_sessions WHERE network_id = ? AND seq > ? ORDER BY seq",
+            // `+network_id` keeps the planner on the rowid range: new sessions only, not all of them.
+            "SELECT seq, id, address, asset_contract FROM checkout_sessions WHERE seq > ? AND +network_id = ? ORDER BY seq",
         )
-        .bind(self.network.id())
         .bind(self.watched_seq)
+        .bind(self.network.id())
         .fetch_all(self.svc.pool())
         .await?;
         for (seq, id, address, contract) in rows {

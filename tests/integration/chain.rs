@@ -511,6 +511,14 @@ async fn over_websocket_a_mempool_payment_is_detected_before_inclusion_and_count
     .await;
     let stop = watch(&svc);
     mine(&p, 1).await;
+    // The watcher subscribes to pending transactions before it processes its first block:
+    // once block 1 is processed, the mempool is being watched.
+    for _ in 0..400 {
+        if svc.chain_status().first().and_then(|c| c.processed) >= Some(1) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
     let s = session(&svc, "10.00", None).await;
     let tx = TransactionRequest::default()
         .with_from(payer())

@@ -2,7 +2,7 @@
 //! the figures go into the closing notes and the README.
 
 use chaintill::engine::checkout::settle::{settle, Observed, Terms};
-use chaintill::engine::checkout::{FiatInput, NewSession};
+use chaintill::engine::checkout::NewSession;
 use chaintill::engine::events;
 use chaintill::engine::wallet::derive::AccountXpub;
 use chaintill::engine::webhooks::{self, dispatcher::Dispatcher};
@@ -58,13 +58,7 @@ async fn sessions() {
 
     let mut samples = Vec::new();
     for i in 0..2000 {
-        let req = NewSession {
-            amount: FiatInput {
-                value: format!("{}.{:02}", 1 + i % 90, i % 100),
-                currency: None,
-            },
-            ..Default::default()
-        };
+        let req = NewSession::for_amount(format!("{}.{:02}", 1 + i % 90, i % 100));
         let t = Instant::now();
         svc.sessions_create(req, None).await.expect("create");
         samples.push(t.elapsed());
@@ -377,16 +371,7 @@ async fn chain_detection() {
         let mut sessions = Vec::new();
         for _ in 0..20 {
             let s = svc
-                .sessions_create(
-                    NewSession {
-                        amount: FiatInput {
-                            value: "1.00".into(),
-                            currency: None,
-                        },
-                        ..Default::default()
-                    },
-                    None,
-                )
+                .sessions_create(NewSession::for_amount("1.00"), None)
                 .await
                 .expect("session");
             let tx = alloy::rpc::types::TransactionRequest::default()
@@ -463,18 +448,9 @@ async fn chain_rpc_per_block() {
     let mut last_counts = Default::default();
     for target in [10usize, 1_000, 10_000] {
         while open < target {
-            svc.sessions_create(
-                NewSession {
-                    amount: FiatInput {
-                        value: "1.00".into(),
-                        currency: None,
-                    },
-                    ..Default::default()
-                },
-                None,
-            )
-            .await
-            .expect("session");
+            svc.sessions_create(NewSession::for_amount("1.00"), None)
+                .await
+                .expect("session");
             open += 1;
         }
         // Pass 1, through the counting relay: RPC calls per block.

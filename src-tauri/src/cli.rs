@@ -773,18 +773,7 @@ async fn demo(data_dir: &Path, headless: bool) -> Result<bool> {
         }
         Err(e) => return Err(e),
     }
-    let session = checkout::create(
-        &svc,
-        NewSession {
-            amount: FiatInput {
-                value: "4.50".into(),
-                currency: None,
-            },
-            ..Default::default()
-        },
-        None,
-    )
-    .await?;
+    let session = checkout::create(&svc, NewSession::for_amount("4.50"), None).await?;
     println!(
         "Demo shop ready in {}. A first session to look at: {}",
         data_dir.display(),

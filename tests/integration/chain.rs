@@ -6,7 +6,7 @@ use alloy::providers::{DynProvider, Provider, ProviderBuilder};
 use alloy::rpc::types::TransactionRequest;
 use alloy::sol_types::SolCall;
 use alloy_primitives::{Address, Bytes, U256};
-use chaintill::engine::checkout::{FiatInput, NewSession};
+use chaintill::engine::checkout::NewSession;
 use chaintill::engine::clock::ManualClock;
 use chaintill::engine::{chain, Service};
 use std::io::{BufRead, BufReader};
@@ -154,12 +154,8 @@ async fn session(
     asset: Option<&str>,
 ) -> chaintill::engine::checkout::model::CheckoutSession {
     let req = NewSession {
-        amount: FiatInput {
-            value: value.into(),
-            currency: None,
-        },
         asset: asset.map(str::to_string),
-        ..Default::default()
+        ..NewSession::for_amount(value)
     };
     svc.sessions_create(req, None).await.unwrap()
 }
@@ -610,13 +606,7 @@ async fn chainlink_rates_are_read_and_stale_ones_refused() {
     )
     .await
     .status());
-    let req = NewSession {
-        amount: FiatInput {
-            value: "50.00".into(),
-            currency: None,
-        },
-        ..Default::default()
-    };
+    let req = NewSession::for_amount("50.00");
     let err = svc
         .sessions_create(req.clone(), None)
         .await

@@ -1,7 +1,7 @@
 //! Sessions through the CLI and the service layer, on real SQLite files.
 
 use crate::common::{bin, count, Shop};
-use chaintill::engine::checkout::{FiatInput, NewSession};
+use chaintill::engine::checkout::NewSession;
 use chaintill::engine::clock::ManualClock;
 use chaintill::engine::Service;
 use std::collections::HashSet;
@@ -247,13 +247,7 @@ async fn sessions_expire_on_the_injected_clock_with_their_event() {
     let svc = Service::open_with_clock(shop.path(), Arc::new(clock.clone()))
         .await
         .unwrap();
-    let req = |v: &str| NewSession {
-        amount: FiatInput {
-            value: v.into(),
-            currency: None,
-        },
-        ..Default::default()
-    };
+    let req = |v: &str| NewSession::for_amount(v);
     let short = svc
         .sessions_create(
             NewSession {
@@ -321,13 +315,7 @@ async fn a_key_scope_keeps_modes_apart() {
     use chaintill::engine::config::Mode;
     let shop = Shop::with_test_wallet();
     let svc = Service::open(shop.path()).await.unwrap();
-    let req = NewSession {
-        amount: FiatInput {
-            value: "5".into(),
-            currency: None,
-        },
-        ..Default::default()
-    };
+    let req = NewSession::for_amount("5");
     // The default config has only a test network: a live scope finds none.
     let err = svc
         .sessions_create(req.clone(), Some(Mode::Live))

@@ -2,7 +2,7 @@
 
 use super::AppState;
 use crate::engine::checkout::model::CheckoutSession;
-use crate::engine::checkout::{uri, FiatInput, NewSession};
+use crate::engine::checkout::{uri, NewSession};
 use crate::engine::wallet::WalletInfo;
 use crate::engine::Error;
 use serde::Serialize;
@@ -124,13 +124,9 @@ pub async fn create_session(
     asset: Option<String>,
 ) -> IpcResult<SessionView> {
     let req = NewSession {
-        amount: FiatInput {
-            value: amount,
-            currency: None,
-        },
         network,
         asset,
-        ..Default::default()
+        ..NewSession::for_amount(amount)
     };
     view(state.svc.sessions_create(req, None).await?)
 }

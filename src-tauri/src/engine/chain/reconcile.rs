@@ -137,7 +137,7 @@ pub async fn run(
             touched.push(id.clone());
             lo = b;
         }
-        mark(svc, &id, upto).await?;
+        mark_all(svc, std::slice::from_ref(&id), upto).await?;
     }
     touched.dedup();
     Ok((touched, calls))
@@ -153,15 +153,6 @@ async fn mark_all(svc: &Service, ids: &[String], block: u64) -> Result<()> {
             .await?;
     }
     tx.commit().await?;
-    Ok(())
-}
-
-async fn mark(svc: &Service, id: &str, block: u64) -> Result<()> {
-    sqlx::query("UPDATE checkout_sessions SET reconciled_block = ? WHERE id = ?")
-        .bind(block as i64)
-        .bind(id)
-        .execute(svc.pool())
-        .await?;
     Ok(())
 }
 

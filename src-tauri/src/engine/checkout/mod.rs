@@ -45,6 +45,19 @@ pub struct NewSession {
     pub expires_in_minutes: Option<i64>,
 }
 
+impl NewSession {
+    /// A session for `value` in the store's currency, everything else defaulted.
+    pub fn for_amount(value: impl Into<String>) -> Self {
+        Self {
+            amount: FiatInput {
+                value: value.into(),
+                currency: None,
+            },
+            ..Self::default()
+        }
+    }
+}
+
 /// `{"value": "50.00", "currency": "USD"}`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]

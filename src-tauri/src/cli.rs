@@ -364,11 +364,14 @@ async fn serve(data_dir: &Path) -> Result<()> {
     let svc = Service::open(data_dir).await?;
     let _lock = lock::acquire(data_dir, "chaintill serve")?;
     tracing::info!(data_dir = %data_dir.display(), networks = svc.config().networks.len(), "engine started");
+    let listener = crate::engine::api::bind(svc.config().api.bind).await?;
+    let bound = listener.local_addr()?;
     println!(
-        "Chaintill engine running on {} (Ctrl-C to stop).",
-        data_dir.display()
+        "Chaintill engine running on {} (Ctrl-C to stop).\nAPI: http://{bound}/api/v1 · checkout pages: {}/checkout/…",
+        data_dir.display(),
+        svc.config().api.public_url.0
     );
-    crate::engine::run_until_shutdown(&svc, shutdown_signal()).await;
+    crate::engine::run_until_shutdown(&svc, listener, shutdown_signal()).await;
     tracing::info!("engine stopped");
     Ok(())
 }

@@ -98,7 +98,7 @@ before(async () => {
   await until("anvil", async () => (await rpc("eth_chainId")) === "0x7a69");
   writeFileSync(
     path.join(dataDir, "chaintill.toml"),
-    `[store]\nname = "Corner Coffee"\n\n[[networks]]\nid = "local"\nname = "Local devnet"\nchain_id = 31337\n` +
+    `[store]\nname = "Corner Coffee"\n\n[api]\nbind = "127.0.0.1:0"\n\n[[networks]]\nid = "local"\nname = "Local devnet"\nchain_id = 31337\n` +
       `rpc_urls = ["ws://127.0.0.1:${anvilPort}"]\nconfirmations = 3\n` +
       `native = { symbol = "ETH", decimals = 18, display_decimals = 6, rate = { fixed = "3000.00" } }\n`,
   );

@@ -90,7 +90,14 @@ impl Shop {
 
     /// Starts `chaintill serve` on this data directory and waits until it says it runs.
     pub fn serve(&self) -> std::process::Child {
+        self.serve_api().0
+    }
+
+    /// Starts `chaintill serve` with its API on a free loopback port; returns the engine and
+    /// the API's base URL (`http://127.0.0.1:PORT`).
+    pub fn serve_api(&self) -> (std::process::Child, String) {
         use std::io::BufRead;
+        self.use_free_port();
         let mut child = Command::new(bin())
             .arg("--data-dir")
             .arg(self.path())
@@ -99,12 +106,31 @@ impl Shop {
             .stderr(Stdio::null())
             .spawn()
             .expect("spawn chaintill serve");
-        let mut line = String::new();
-        std::io::BufReader::new(child.stdout.as_mut().expect("stdout"))
-            .read_line(&mut line)
-            .expect("read");
-        assert!(line.contains("engine running"), "{line}");
-        child
+        let mut out = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+        let (mut first, mut second) = (String::new(), String::new());
+        out.read_line(&mut first).expect("read");
+        assert!(first.contains("engine running"), "{first}");
+        out.read_line(&mut second).expect("read");
+        let base = second
+            .split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .and_then(|u| u.strip_suffix("/api/v1"))
+            .unwrap_or_else(|| panic!("no API address in {second:?}"))
+            .to_string();
+        // Keep draining stdout so the engine never blocks on a full pipe.
+        std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
+        (child, base)
+    }
+
+    /// Points `api.bind` at port 0 so parallel tests never collide on 8787.
+    pub fn use_free_port(&self) {
+        let path = self.path().join("chaintill.toml");
+        if !path.exists() {
+            self.ok(&["keys", "list"]);
+        }
+        let text = std::fs::read_to_string(&path).expect("config");
+        std::fs::write(&path, text.replace("bind = \"127.0.0.1:8787\"", "bind = \"127.0.0.1:0\""))
+            .expect("write config");
     }
 
     /// Every file under the data directory, recursively.

@@ -51,6 +51,10 @@ pub struct AppInfo {
     currency: String,
     networks: Vec<NetworkInfo>,
     version: &'static str,
+    /// Why the engine is not running, if it could not start.
+    engine_error: Option<String>,
+    /// Where the local API listens.
+    api_url: String,
 }
 
 /// A configured network and its assets.
@@ -83,6 +87,12 @@ pub fn app_info(state: State<'_, AppState>) -> AppInfo {
             })
             .collect(),
         version: env!("CARGO_PKG_VERSION"),
+        engine_error: state
+            .engine_error
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone(),
+        api_url: format!("http://{}/api/v1", cfg.api.bind),
     }
 }
 

@@ -4,11 +4,14 @@ mod commands;
 
 use crate::engine::{lock, run_until_shutdown, Error, Result, Service};
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 
 /// Shared state of every IPC command.
 pub struct AppState {
     /// The same service the CLI and API use.
     pub svc: Service,
+    /// Why the engine could not start (e.g. `api.bind` is taken), for the window to show.
+    pub engine_error: Arc<Mutex<Option<String>>>,
     _lock: lock::EngineLock,
 }
 
@@ -17,9 +20,12 @@ pub fn run(data_dir: &Path) -> Result<()> {
     let svc = tauri::async_runtime::block_on(Service::open(data_dir))?;
     let engine_lock = lock::acquire(data_dir, "the Chaintill window")?;
     let background = svc.clone();
+    let engine_error = Arc::new(Mutex::new(None));
+    let report = engine_error.clone();
     tauri::Builder::default()
         .manage(AppState {
             svc,
+            engine_error,
             _lock: engine_lock,
         })
         .invoke_handler(tauri::generate_handler![
@@ -32,7 +38,15 @@ pub fn run(data_dir: &Path) -> Result<()> {
         ])
         .setup(move |_app| {
             tauri::async_runtime::spawn(async move {
-                run_until_shutdown(&background, std::future::pending()).await;
+                match crate::engine::api::bind(background.config().api.bind).await {
+                    Ok(listener) => {
+                        run_until_shutdown(&background, listener, std::future::pending()).await
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "the engine could not start");
+                        *report.lock().unwrap_or_else(|p| p.into_inner()) = Some(e.to_string());
+                    }
+                }
             });
             Ok(())
         })

@@ -1,11 +1,13 @@
 //! The event outbox: events are written in the same transaction as the change that raises them,
 //! together with one queued delivery per subscribed webhook endpoint.
 
+use crate::engine::checkout::{page_limit, Page};
+use crate::engine::config::Mode;
 use crate::engine::ids::EventId;
 use crate::engine::Result;
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
-use sqlx::SqliteConnection;
+use sqlx::{SqliteConnection, SqlitePool};
 
 /// How long a delivery queued for a caller that delivers it itself ("send test", "resend") is
 /// held from the dispatcher; if the caller dies first, the dispatcher delivers it after this.
@@ -136,4 +138,119 @@ pub async fn record_for<T: Serialize>(
         }
     }
     Ok(id)
+}
+
+/// An event as the API returns it: the stored JSON, exactly as delivered.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct Event {
+    /// `evt_…`, the same on every delivery attempt.
+    pub id: String,
+    /// Always `"event"`.
+    pub object: String,
+    /// One of [`types::ALL`].
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Unix seconds.
+    pub created: i64,
+    /// Whether it concerns a live-mode object.
+    pub livemode: bool,
+    /// `{"object": <the checkout session or test payload>}`.
+    pub data: StoredData,
+}
+
+/// The `data` of an event.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct StoredData {
+    /// The full object at the time of the event.
+    pub object: serde_json::Value,
+}
+
+/// Filters and cursor of an event list.
+#[derive(Debug, Clone, Default)]
+pub struct EventQuery {
+    /// Only events of this type.
+    pub kind: Option<String>,
+    /// Page size, 1 to 100 (default 10).
+    pub limit: Option<i64>,
+    /// Return events older than this id.
+    pub starting_after: Option<String>,
+}
+
+fn parse_body(body: &str) -> Result<Event> {
+    serde_json::from_str(body)
+        .map_err(|e| crate::engine::Error::Internal(format!("stored event is unreadable: {e}")))
+}
+
+fn mode_matches(livemode: bool, scope: Option<Mode>) -> bool {
+    scope.is_none_or(|m| livemode == (m == Mode::Live))
+}
+
+/// One event. An event of the other mode is reported as not found.
+pub async fn get(pool: &SqlitePool, id: &str, scope: Option<Mode>) -> Result<Event> {
+    let id = EventId::parse(id)?;
+    let row: Option<(bool, String)> =
+        sqlx::query_as("SELECT livemode, body FROM events WHERE id = ?")
+            .bind(id.as_str())
+            .fetch_optional(pool)
+            .await?;
+    match row {
+        Some((livemode, body)) if mode_matches(livemode, scope) => parse_body(&body),
+        _ => Err(crate::engine::Error::NotFound {
+            kind: "event",
+            id: id.to_string(),
+        }),
+    }
+}
+
+/// Events newest first, with an optional type filter and cursor.
+pub async fn list(pool: &SqlitePool, q: &EventQuery, scope: Option<Mode>) -> Result<Page<Event>> {
+    let limit = page_limit(q.limit)?;
+    if let Some(k) = &q.kind {
+        if !types::ALL.contains(&k.as_str()) {
+            return Err(crate::engine::Error::invalid(
+                "type",
+                format!(
+                    "unknown event type `{}` (one of: {})",
+                    k.chars().take(40).collect::<String>(),
+                    types::ALL.join(", ")
+                ),
+            ));
+        }
+    }
+    let before: i64 = match &q.starting_after {
+        None => i64::MAX,
+        Some(cursor) => {
+            let id = EventId::parse(cursor).map_err(|_| {
+                crate::engine::Error::invalid("startingAfter", "startingAfter is not an event id")
+            })?;
+            sqlx::query_scalar("SELECT seq FROM events WHERE id = ?")
+                .bind(id.as_str())
+                .fetch_optional(pool)
+                .await?
+                .ok_or_else(|| {
+                    crate::engine::Error::invalid("startingAfter", format!("no such event: {id}"))
+                })?
+        }
+    };
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "SELECT body FROM events WHERE seq < ?1 AND (?2 IS NULL OR type = ?2) AND (?3 IS NULL OR livemode = ?3) \
+         ORDER BY seq DESC LIMIT ?4",
+    )
+    .bind(before)
+    .bind(&q.kind)
+    .bind(scope.map(|m| m == Mode::Live))
+    .bind(limit + 1)
+    .fetch_all(pool)
+    .await?;
+    let has_more = rows.len() as i64 > limit;
+    let data = rows
+        .iter()
+        .take(limit as usize)
+        .map(|(b,)| parse_body(b))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Page {
+        object: "list",
+        data,
+        has_more,
+    })
 }

@@ -1,5 +1,6 @@
 //! The headless engine: configuration, storage, wallet, checkout and the service layer.
 
+pub mod api;
 pub mod chain;
 pub mod checkout;
 pub mod clock;
@@ -20,15 +21,24 @@ pub mod webhooks;
 pub use error::{Error, Result};
 pub use service::Service;
 
-/// Runs the engine's background work for `svc` until `shutdown` completes: the webhook
-/// dispatcher, a chain watcher per network and the expiry sweep.
-pub async fn run_until_shutdown(svc: &Service, shutdown: impl std::future::Future<Output = ()>) {
+/// Runs the engine for `svc` until `shutdown` completes: the local API and hosted page on
+/// `listener` (see [`api::bind`]), the webhook dispatcher, a chain watcher per network and the
+/// expiry sweep.
+pub async fn run_until_shutdown(
+    svc: &Service,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
     let dispatcher = webhooks::dispatcher::Dispatcher::new(svc.clone());
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let watchers = chain::spawn_all(svc, chain::Timing::default(), stop_rx.clone());
     let mut stop_dispatcher = stop_rx.clone();
     let dispatching = tokio::spawn(dispatcher.run(async move {
         let _ = stop_dispatcher.wait_for(|s| *s).await;
+    }));
+    let mut stop_api = stop_rx.clone();
+    let serving = tokio::spawn(api::serve(svc.clone(), listener, async move {
+        let _ = stop_api.wait_for(|s| *s).await;
     }));
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
     tokio::pin!(shutdown);
@@ -44,6 +54,7 @@ pub async fn run_until_shutdown(svc: &Service, shutdown: impl std::future::Futur
     }
     let _ = stop_tx.send(true);
     let _ = dispatching.await;
+    let _ = serving.await;
     for w in watchers {
         let _ = w.await;
     }

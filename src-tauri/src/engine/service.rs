@@ -24,6 +24,7 @@ pub struct Service {
     clock: Arc<dyn Clock>,
     outbox: Arc<tokio::sync::Notify>,
     chain: Arc<std::sync::RwLock<BTreeMap<String, ChainStatus>>>,
+    changes: Arc<tokio::sync::watch::Sender<u64>>,
 }
 
 /// The default data directory: the OS's app-data folder for `chaintill`.
@@ -56,6 +57,7 @@ impl Service {
             clock,
             outbox: Arc::default(),
             chain: Arc::default(),
+            changes: Arc::new(tokio::sync::watch::Sender::new(0)),
         })
     }
 
@@ -83,6 +85,18 @@ impl Service {
     /// (Events written by other processes are found by its polling.)
     pub fn outbox_changed(&self) {
         self.outbox.notify_one();
+        self.sessions_changed();
+    }
+
+    /// Tells live views (the hosted page's event stream) that sessions may have changed:
+    /// a commit of this process or a new block (confirmations grow without an event).
+    pub fn sessions_changed(&self) {
+        self.changes.send_modify(|n| *n = n.wrapping_add(1));
+    }
+
+    /// What live views wait on; see [`Service::sessions_changed`].
+    pub fn watch_changes(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.changes.subscribe()
     }
 
     /// What the dispatcher waits on for new events.
@@ -92,8 +106,11 @@ impl Service {
 
     /// Updates the watcher status of one network.
     pub fn update_chain_status(&self, network: &str, f: impl FnOnce(&mut ChainStatus)) {
-        let mut map = self.chain.write().unwrap_or_else(|p| p.into_inner());
-        f(map.entry(network.to_string()).or_default());
+        {
+            let mut map = self.chain.write().unwrap_or_else(|p| p.into_inner());
+            f(map.entry(network.to_string()).or_default());
+        }
+        self.sessions_changed();
     }
 
     /// The watchers' status, one entry per network (empty until the engine runs).

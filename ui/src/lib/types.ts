@@ -60,6 +60,9 @@ export interface AppInfo {
   currency: string;
   version: string;
   networks: { id: string; name: string; test: boolean; assets: string[] }[];
+  /** Why the engine is not running (e.g. the API port is taken), if it could not start. */
+  engineError: string | null;
+  apiUrl: string;
 }
 
 export interface IpcError {

@@ -34,7 +34,7 @@ const PENDING_MAX_AGE_MINUTES: i64 = 30;
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
 /// What the health endpoint and the window show about one network.
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, Default, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ChainStatus {
     /// Network id from the config.

@@ -28,7 +28,7 @@ const MAX_SUCCESS_URL: usize = 2048;
 const MAX_EXPIRES_MINUTES: i64 = 10_080;
 
 /// A request to create a session (the API body, the CLI flags and the IPC call all map here).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NewSession {
     /// The fiat amount to charge.
@@ -38,6 +38,7 @@ pub struct NewSession {
     /// Asset symbol; the network's native coin when absent.
     pub asset: Option<String>,
     /// The merchant's own key/value strings (order id and the like).
+    #[schema(value_type = Option<HashMap<String, String>>)]
     pub metadata: Option<Map<String, Value>>,
     /// Where the hosted page links after payment.
     pub success_url: Option<String>,
@@ -59,7 +60,7 @@ impl NewSession {
 }
 
 /// `{"value": "50.00", "currency": "USD"}`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FiatInput {
     /// Positive decimal string.
@@ -80,10 +81,11 @@ pub struct ListQuery {
 }
 
 /// A page of a list.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Page<T> {
     /// Always `"list"`.
+    #[schema(value_type = String)]
     pub object: &'static str,
     /// Newest first.
     pub data: Vec<T>,

@@ -93,7 +93,7 @@ impl SessionRow {
 }
 
 /// `{atomic, value}` (+ `wei`/`eth` for native-asset amounts).
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct AssetAmount {
     /// Atomic units, decimal string.
     pub atomic: String,
@@ -108,7 +108,7 @@ pub struct AssetAmount {
 }
 
 /// `network` of a session.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct NetworkRef {
     pub id: String,
@@ -117,7 +117,7 @@ pub struct NetworkRef {
 }
 
 /// `asset` of a session.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct AssetRef {
     pub symbol: String,
     pub decimals: u32,
@@ -126,14 +126,14 @@ pub struct AssetRef {
 }
 
 /// `fiat` of a session.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Fiat {
     pub amount: String,
     pub currency: String,
 }
 
 /// One entry of `payments[]`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PaymentView {
     pub tx_hash: String,
@@ -148,10 +148,11 @@ pub struct PaymentView {
 }
 
 /// The checkout session object of SPEC §4.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CheckoutSession {
     pub id: String,
+    #[schema(value_type = String)]
     pub object: &'static str,
     pub status: Status,
     pub livemode: bool,
@@ -167,6 +168,7 @@ pub struct CheckoutSession {
     pub confirmations: u64,
     pub required_confirmations: u64,
     pub payments: Vec<PaymentView>,
+    #[schema(value_type = HashMap<String, String>)]
     pub metadata: Map<String, Value>,
     pub success_url: Option<String>,
     pub expires_at: String,

@@ -22,12 +22,13 @@ pub const ROTATION_OVERLAP_HOURS: i64 = 24;
 const MAX_NAME: usize = 100;
 
 /// An endpoint as shown: the secret only in [`NewSecret`], on creation and rotation.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Endpoint {
     /// `we_…`.
     pub id: String,
     /// Always `"webhook_endpoint"`.
+    #[schema(value_type = String)]
     pub object: &'static str,
     /// The owner's label.
     pub name: String,
@@ -36,6 +37,7 @@ pub struct Endpoint {
     /// `["*"]` or event types.
     pub events: Vec<String>,
     /// `enabled` or `disabled`.
+    #[schema(value_type = String)]
     pub status: &'static str,
     /// Why it was disabled (e.g. the receiver answered 410 Gone).
     pub disabled_reason: Option<String>,
@@ -46,7 +48,7 @@ pub struct Endpoint {
 }
 
 /// An endpoint with its secret, returned once.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct NewSecret {
     /// The endpoint.
@@ -57,11 +59,12 @@ pub struct NewSecret {
 }
 
 /// One logged delivery attempt.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Attempt {
-    /// Row id.
-    #[serde(skip)]
+    /// `att_<n>`: the attempt's id, the cursor of the delivery log.
+    #[serde(serialize_with = "ser_attempt_id")]
+    #[schema(value_type = String)]
     pub id: i64,
     /// The event delivered.
     pub event_id: String,
@@ -71,6 +74,7 @@ pub struct Attempt {
     pub attempt: i64,
     /// Start time (ms), shown as RFC 3339.
     #[serde(serialize_with = "ser_time")]
+    #[schema(value_type = String)]
     pub started_at: i64,
     /// How long it took.
     pub duration_ms: i64,
@@ -82,7 +86,23 @@ pub struct Attempt {
     pub response_body: String,
     /// When the next attempt is due (ms), if one is scheduled.
     #[serde(serialize_with = "ser_opt_time")]
+    #[schema(value_type = Option<String>)]
     pub next_retry_at: Option<i64>,
+}
+
+/// Prefix of an attempt id.
+pub const ATTEMPT_PREFIX: &str = "att_";
+
+fn ser_attempt_id<S: serde::Serializer>(v: &i64, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(&format!("{ATTEMPT_PREFIX}{v}"))
+}
+
+/// Parses an `att_<n>` cursor.
+pub fn parse_attempt_id(s: &str) -> Result<i64> {
+    s.strip_prefix(ATTEMPT_PREFIX)
+        .and_then(|n| n.parse::<i64>().ok())
+        .filter(|n| *n > 0)
+        .ok_or_else(|| Error::invalid("startingAfter", "startingAfter is not an attempt id (att_…)"))
 }
 
 fn ser_time<S: serde::Serializer>(v: &i64, s: S) -> std::result::Result<S::Ok, S::Error> {

@@ -1,0 +1,107 @@
+//! `/api/v1/events`: the event log, scoped to the key's mode, and resend.
+
+use super::error::{ApiError, ErrorBody};
+use super::guard::Caller;
+use super::input::{int_param, json, query};
+use super::{ok, ApiState};
+use crate::engine::checkout::Page;
+use crate::engine::events::{self, Event, EventQuery};
+use crate::engine::webhooks::{self, Attempt};
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::response::Response;
+use axum::Extension;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+/// Body of `POST /events/{id}/resend`.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Resend {
+    /// Deliver to this endpoint only; every subscribed endpoint when absent.
+    pub endpoint: Option<String>,
+}
+
+/// List events
+///
+/// Newest first, optionally of one type.
+#[utoipa::path(get, path = "/api/v1/events", tag = "Events",
+    params(
+        ("type" = Option<String>, Query, description = "An event type, e.g. session.paid"),
+        ("limit" = Option<i64>, Query, description = "1 to 100, default 10"),
+        ("startingAfter" = Option<String>, Query, description = "An event id: return older events"),
+    ),
+    responses(
+        (status = 200, description = "A page of events", body = Page<Event>),
+        (status = 400, description = "Invalid filter", body = ErrorBody),
+        (status = 401, description = "Missing or invalid API key", body = ErrorBody),
+        (status = 403, description = "Restricted key", body = ErrorBody),
+    ),
+    security(("bearer" = [])))]
+pub async fn list(
+    State(st): State<ApiState>,
+    Extension(caller): Extension<Caller>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let p = query(raw.as_deref(), &["type", "limit", "startingAfter"])?;
+    let q = EventQuery {
+        kind: p.get("type").cloned(),
+        limit: int_param(&p, "limit")?,
+        starting_after: p.get("startingAfter").cloned(),
+    };
+    ok(&events::list(st.svc.pool(), &q, caller.scope()).await?)
+}
+
+/// Retrieve an event
+#[utoipa::path(get, path = "/api/v1/events/{id}", tag = "Events",
+    params(("id" = String, Path, description = "evt_…")),
+    responses(
+        (status = 200, description = "The event, as delivered", body = Event),
+        (status = 401, description = "Missing or invalid API key", body = ErrorBody),
+        (status = 403, description = "Restricted key", body = ErrorBody),
+        (status = 404, description = "No such event (for this key's mode)", body = ErrorBody),
+    ),
+    security(("bearer" = [])))]
+pub async fn get(
+    State(st): State<ApiState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    ok(&events::get(st.svc.pool(), &id, caller.scope()).await?)
+}
+
+/// Resend an event
+///
+/// Delivers the event again now, to one endpoint or to every endpoint subscribed to its type,
+/// and returns the attempts.
+#[utoipa::path(post, path = "/api/v1/events/{id}/resend", tag = "Events",
+    request_body(content = Resend, description = "Optional"),
+    params(("id" = String, Path, description = "evt_…"),
+           ("Idempotency-Key" = Option<String>, Header, description = "Optional")),
+    responses(
+        (status = 200, description = "The attempts made", body = Page<Attempt>),
+        (status = 400, description = "Invalid body", body = ErrorBody),
+        (status = 401, description = "Missing or invalid API key", body = ErrorBody),
+        (status = 403, description = "Restricted key", body = ErrorBody),
+        (status = 404, description = "No such event or endpoint", body = ErrorBody),
+        (status = 409, description = "Already being delivered", body = ErrorBody),
+    ),
+    security(("bearer" = [])))]
+pub async fn resend(
+    State(st): State<ApiState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let req: Resend = json(&body)?;
+    let event = events::get(st.svc.pool(), &id, caller.scope()).await?;
+    let data = match req.endpoint {
+        Some(ep) => vec![webhooks::resend(&st.svc, &event.id, &ep).await?],
+        None => webhooks::resend_to_subscribers(&st.svc, &event.id).await?,
+    };
+    ok(&Page {
+        object: "list",
+        data,
+        has_more: false,
+    })
+}

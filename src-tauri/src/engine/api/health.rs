@@ -1,0 +1,111 @@
+//! `GET /api/v1/health`: no auth; version and each network's watcher state.
+
+use super::{ok, ApiState};
+use crate::engine::api::error::ApiError;
+use axum::extract::State;
+use axum::response::Response;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// The engine's health.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Health {
+    /// Always `"health"`.
+    #[schema(value_type = String)]
+    pub object: &'static str,
+    /// `ok` when every network's node answers, else `degraded`.
+    #[schema(value_type = String)]
+    pub status: &'static str,
+    /// The engine's version.
+    pub version: String,
+    /// One entry per configured network.
+    pub networks: Vec<NetworkHealth>,
+}
+
+/// One network's watcher.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct NetworkHealth {
+    /// Network id from the config.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Chain id.
+    pub chain_id: u64,
+    /// `test` or `live`.
+    #[schema(value_type = String)]
+    pub mode: &'static str,
+    /// Whether a node is connected and answering.
+    pub connected: bool,
+    /// The node in use, as scheme://host:port only (paths and queries may hold provider keys).
+    pub rpc: Option<String>,
+    /// Chain head as last seen.
+    pub head: Option<u64>,
+    /// Last block fully processed.
+    pub processed: Option<u64>,
+    /// Blocks behind the head.
+    pub lag: Option<u64>,
+    /// The last error, when not healthy.
+    pub error: Option<String>,
+    /// When the watcher last reported (RFC 3339).
+    pub updated_at: Option<String>,
+}
+
+/// Engine health
+///
+/// No API key needed. Per network: head block, processed block, lag and RPC status.
+#[utoipa::path(get, path = "/api/v1/health", tag = "Health",
+    responses((status = 200, description = "Health", body = Health)))]
+pub async fn health(State(st): State<ApiState>) -> Result<Response, ApiError> {
+    let statuses = st.svc.chain_status();
+    let networks: Vec<NetworkHealth> = st
+        .svc
+        .config()
+        .networks
+        .iter()
+        .map(|n| {
+            let s = statuses.iter().find(|s| s.network == n.id());
+            NetworkHealth {
+                id: n.id().to_string(),
+                name: n.display_name().to_string(),
+                chain_id: n.chain_id(),
+                mode: n.mode.as_str(),
+                connected: s.is_some_and(|s| s.connected),
+                rpc: s.and_then(|s| s.rpc_url.as_deref()).and_then(origin),
+                head: s.and_then(|s| s.head),
+                processed: s.and_then(|s| s.processed),
+                lag: s.and_then(|s| s.lag),
+                error: s.and_then(|s| s.error.clone()),
+                updated_at: s.and_then(|s| s.updated_at.clone()),
+            }
+        })
+        .collect();
+    ok(&Health {
+        object: "health",
+        status: if networks.iter().all(|n| n.connected) {
+            "ok"
+        } else {
+            "degraded"
+        },
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        networks,
+    })
+}
+
+fn origin(url: &str) -> Option<String> {
+    let u = url::Url::parse(url).ok()?;
+    Some(u.origin().ascii_serialization())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn rpc_urls_lose_their_paths() {
+        assert_eq!(
+            super::origin("https://eth-mainnet.g.alchemy.com/v2/SECRETKEY").as_deref(),
+            Some("https://eth-mainnet.g.alchemy.com")
+        );
+        assert_eq!(super::origin("ws://127.0.0.1:8545").as_deref(), Some("ws://127.0.0.1:8545"));
+    }
+}

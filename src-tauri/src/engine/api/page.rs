@@ -1,0 +1,257 @@
+//! The hosted checkout page (SPEC §7): `/checkout/{id}` for the customer's screen, its QR code,
+//! a live status stream (Server-Sent Events) and a JSON state for the polling fallback.
+//! No auth (the id is unguessable); it shows only what is needed to pay, never metadata.
+
+use super::ApiState;
+use crate::engine::checkout::model::{AssetRef, CheckoutSession, NetworkRef};
+use crate::engine::checkout::settle::Status;
+use crate::engine::clock::format_time;
+use crate::engine::money::{format_atomic, parse_atomic};
+use crate::engine::{Error, Result};
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use futures_util::stream::{self, Stream};
+use serde::Serialize;
+use std::convert::Infallible;
+use std::time::Duration;
+
+/// How often the event stream re-reads a session even without a change signal (changes made
+/// by another process, e.g. `chaintill sessions cancel`).
+const STREAM_REFRESH: Duration = Duration::from_secs(5);
+
+const PAGE: &str = include_str!("assets/checkout.html");
+const SCRIPT: &str = include_str!("assets/checkout.js");
+const STYLE: &str = include_str!("assets/checkout.css");
+const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
+                   connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/// The routes of the hosted page.
+pub fn routes() -> Router<ApiState> {
+    Router::new()
+        .route("/checkout/assets/checkout.js", get(|| async { asset(SCRIPT, "text/javascript; charset=utf-8") }))
+        .route("/checkout/assets/checkout.css", get(|| async { asset(STYLE, "text/css; charset=utf-8") }))
+        .route("/checkout/{id}", get(page))
+        .route("/checkout/{id}/qr.svg", get(qr))
+        .route("/checkout/{id}/state", get(state))
+        .route("/checkout/{id}/events", get(events))
+}
+
+/// What the customer's page shows: no metadata, no internal fields.
+#[derive(Debug, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+struct PublicSession {
+    id: String,
+    status: Status,
+    store_name: String,
+    livemode: bool,
+    network: NetworkRef,
+    asset: AssetRef,
+    address: String,
+    payment_uri: String,
+    fiat: crate::engine::checkout::model::Fiat,
+    amount: String,
+    amount_received: String,
+    amount_due: String,
+    confirmations: u64,
+    required_confirmations: u64,
+    expires_at: String,
+    success_url: Option<String>,
+}
+
+fn public(s: CheckoutSession, store_name: &str) -> Result<PublicSession> {
+    let amount = parse_atomic(&s.amount.atomic)?;
+    let received = parse_atomic(&s.amount_received.atomic)?;
+    let due = amount.saturating_sub(received);
+    let paid = s.status.is_paid();
+    Ok(PublicSession {
+        id: s.id,
+        status: s.status,
+        store_name: store_name.to_string(),
+        livemode: s.livemode,
+        network: s.network,
+        address: s.address,
+        payment_uri: s.payment_uri,
+        fiat: s.fiat,
+        amount: s.amount.value,
+        amount_received: s.amount_received.value,
+        amount_due: format_atomic(due, s.asset.decimals),
+        asset: s.asset,
+        confirmations: s.confirmations,
+        required_confirmations: s.required_confirmations,
+        expires_at: s.expires_at,
+        success_url: s.success_url.filter(|_| paid),
+    })
+}
+
+async fn load(st: &ApiState, id: &str) -> Result<PublicSession> {
+    let s = st.svc.sessions_get(id, None).await?;
+    public(s, &st.svc.config().store.name)
+}
+
+fn secure(mut res: Response) -> Response {
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
+fn asset(body: &'static str, content_type: &'static str) -> Response {
+    let mut res = ([(header::CONTENT_TYPE, content_type)], body).into_response();
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
+    res
+}
+
+/// A plain page for an unknown or malformed id (and, logged, for an engine failure).
+fn failure(e: Error) -> Response {
+    let (status, title, text) = match e {
+        Error::NotFound { .. } => (
+            StatusCode::NOT_FOUND,
+            "Checkout not found",
+            "This checkout link is not valid. Do not send any funds; ask the shop for a new link.",
+        ),
+        other => {
+            tracing::error!(error = %other, "hosted checkout page failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong",
+                "The checkout could not be shown. Please try again in a moment.",
+            )
+        }
+    };
+    let html = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{title}</title><link rel=\"stylesheet\" href=\"assets/checkout.css\"></head>\
+         <body><main class=\"card\"><h1>{title}</h1><p>{text}</p></main></body></html>"
+    );
+    secure((status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response())
+}
+
+/// HTML-escapes text for element content and quoted attributes.
+fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// JSON safe to embed in a `<script type="application/json">` element.
+fn embedded_json<T: Serialize>(v: &T) -> String {
+    serde_json::to_string(v)
+        .unwrap_or_else(|_| "null".into())
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+}
+
+fn render(p: &PublicSession) -> String {
+    let now = format_time(chrono::Utc::now());
+    PAGE.replace("{{store}}", &esc(&p.store_name))
+        .replace("{{id}}", &esc(&p.id))
+        .replace("{{fiat}}", &esc(&format!("{} {}", p.fiat.amount, p.fiat.currency)))
+        .replace("{{amount}}", &esc(&p.amount))
+        .replace("{{symbol}}", &esc(&p.asset.symbol))
+        .replace("{{address}}", &esc(&p.address))
+        .replace("{{network}}", &esc(&p.network.name))
+        .replace("{{chain_id}}", &p.network.chain_id.to_string())
+        .replace("{{payment_uri}}", &esc(&p.payment_uri))
+        .replace("{{test_mode}}", if p.livemode { "" } else { "<p class=\"test\">Test mode: no real funds</p>" })
+        .replace("{{state}}", &embedded_json(p))
+        .replace("{{server_now}}", &now)
+}
+
+async fn page(State(st): State<ApiState>, Path(id): Path<String>) -> Response {
+    match load(&st, &id).await {
+        Ok(p) => secure(
+            ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], render(&p)).into_response(),
+        ),
+        Err(e) => failure(e),
+    }
+}
+
+async fn qr(State(st): State<ApiState>, Path(id): Path<String>) -> Response {
+    match st.svc.sessions_qr(&id, None).await {
+        Ok(svg) => secure(([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response()),
+        Err(e) => failure(e),
+    }
+}
+
+async fn state(State(st): State<ApiState>, Path(id): Path<String>) -> Response {
+    match load(&st, &id).await {
+        Ok(p) => secure(
+            ([(header::CONTENT_TYPE, "application/json")], serde_json::to_string(&p).unwrap_or_default())
+                .into_response(),
+        ),
+        Err(e) => failure(e),
+    }
+}
+
+async fn events(State(st): State<ApiState>, Path(id): Path<String>) -> Response {
+    let first = match load(&st, &id).await {
+        Ok(p) => p,
+        Err(e) => return failure(e),
+    };
+    let changes = st.svc.watch_changes();
+    let sse = Sse::new(updates(st, id, first, changes)).keep_alive(KeepAlive::default());
+    secure(sse.into_response())
+}
+
+/// The session now, then again whenever it differs after a change signal or a refresh.
+fn updates(
+    st: ApiState,
+    id: String,
+    first: PublicSession,
+    changes: tokio::sync::watch::Receiver<u64>,
+) -> impl Stream<Item = std::result::Result<Event, Infallible>> {
+    stream::unfold(
+        (st, id, changes, None::<PublicSession>, Some(first)),
+        |(st, id, mut changes, last, mut next)| async move {
+            loop {
+                if let Some(p) = next.take() {
+                    if last.as_ref() != Some(&p) {
+                        let event = Event::default()
+                            .event("session")
+                            .data(serde_json::to_string(&p).unwrap_or_default());
+                        return Some((Ok(event), (st, id, changes, Some(p), None)));
+                    }
+                }
+                let _ = tokio::time::timeout(STREAM_REFRESH, changes.changed()).await;
+                match load(&st, &id).await {
+                    Ok(p) => next = Some(p),
+                    Err(e) => {
+                        tracing::warn!(session = %id, error = %e, "checkout stream could not reload the session");
+                        tokio::time::sleep(STREAM_REFRESH).await;
+                    }
+                }
+            }
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_markup_and_script_breakouts() {
+        assert_eq!(esc("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+        let j = embedded_json(&serde_json::json!({"s": "</script><b>&"}));
+        assert!(!j.contains('<') && !j.contains('>') && !j.contains('&'));
+        let back: serde_json::Value = serde_json::from_str(&j).unwrap();
+        assert_eq!(back["s"], "</script><b>&");
+    }
+}

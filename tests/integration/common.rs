@@ -129,8 +129,11 @@ impl Shop {
             self.ok(&["keys", "list"]);
         }
         let text = std::fs::read_to_string(&path).expect("config");
-        std::fs::write(&path, text.replace("bind = \"127.0.0.1:8787\"", "bind = \"127.0.0.1:0\""))
-            .expect("write config");
+        std::fs::write(
+            &path,
+            text.replace("bind = \"127.0.0.1:8787\"", "bind = \"127.0.0.1:0\""),
+        )
+        .expect("write config");
     }
 
     /// Every file under the data directory, recursively.

@@ -1,11 +1,14 @@
 //! Integration tests: the real `chaintill` binary and library against the real Secret Service
 //! (run inside `scripts/with-keyring.sh`, as `make test` does) and real SQLite files.
 
+mod api;
+mod api_fuzz;
 mod chain;
 mod common;
 mod config;
 mod engine_lock;
 mod keys;
+mod page;
 mod sessions;
 mod wallet;
 mod webhooks;

@@ -42,7 +42,7 @@ async fn handle(State(r): State<Receiver>, headers: HeaderMap, body: Bytes) -> R
 }
 
 /// Starts a receiver that answers request `n` (1-based) with `script(n)`; returns its URL and log.
-async fn receiver(
+pub async fn receiver(
     script: impl Fn(usize) -> Response + Send + Sync + 'static,
 ) -> (String, Arc<Mutex<Vec<Seen>>>) {
     let seen: Arc<Mutex<Vec<Seen>>> = Arc::default();
@@ -56,7 +56,7 @@ async fn receiver(
     (url, seen)
 }
 
-fn status(code: u16) -> Response {
+pub fn status(code: u16) -> Response {
     StatusCode::from_u16(code).unwrap().into_response()
 }
 

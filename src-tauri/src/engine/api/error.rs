@@ -92,7 +92,9 @@ impl From<Error> for ApiError {
     fn from(e: Error) -> Self {
         let message = e.to_string();
         match e {
-            Error::InvalidInput { param, .. } => ApiError::invalid("parameter_invalid", param, message),
+            Error::InvalidInput { param, .. } => {
+                ApiError::invalid("parameter_invalid", param, message)
+            }
             Error::NotFound { .. } => {
                 let mut e = Self::new(
                     StatusCode::NOT_FOUND,
@@ -150,7 +152,10 @@ impl IntoResponse for ApiError {
             .unwrap_or_else(|_| b"{\"error\":{\"type\":\"api_error\",\"code\":\"internal_error\",\"message\":\"error\"}}".to_vec());
         let mut res = (
             self.status,
-            [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            )],
             body,
         )
             .into_response();

@@ -75,7 +75,9 @@ async fn guarded(st: ApiState, req: Request, next: Next) -> Result<Response, Api
     };
     parts.extensions.insert(Caller(key.clone()));
     let Some(idem_key) = idem_key else {
-        return Ok(next.run(Request::from_parts(parts, Body::from(bytes))).await);
+        return Ok(next
+            .run(Request::from_parts(parts, Body::from(bytes)))
+            .await);
     };
 
     let hash = idempotency::request_hash(parts.method.as_str(), parts.uri.path(), &bytes);
@@ -92,7 +94,9 @@ async fn guarded(st: ApiState, req: Request, next: Next) -> Result<Response, Api
         }
         return Ok(replay(stored));
     }
-    let res = next.run(Request::from_parts(parts, Body::from(bytes))).await;
+    let res = next
+        .run(Request::from_parts(parts, Body::from(bytes)))
+        .await;
     if !idempotency::storable(res.status()) {
         return Ok(res);
     }
@@ -136,7 +140,10 @@ fn too_large() -> ApiError {
         StatusCode::PAYLOAD_TOO_LARGE,
         "invalid_request_error",
         "body_too_large",
-        format!("request bodies are limited to {} KiB", MAX_BODY_BYTES / 1024),
+        format!(
+            "request bodies are limited to {} KiB",
+            MAX_BODY_BYTES / 1024
+        ),
     )
 }
 
@@ -144,7 +151,10 @@ fn replay(stored: Stored) -> Response {
     let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
     let mut res = (status, Bytes::from(stored.body)).into_response();
     let h = res.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     h.insert(REPLAYED, HeaderValue::from_static("true"));
     res
 }

@@ -106,6 +106,9 @@ mod tests {
             super::origin("https://eth-mainnet.g.alchemy.com/v2/SECRETKEY").as_deref(),
             Some("https://eth-mainnet.g.alchemy.com")
         );
-        assert_eq!(super::origin("ws://127.0.0.1:8545").as_deref(), Some("ws://127.0.0.1:8545"));
+        assert_eq!(
+            super::origin("ws://127.0.0.1:8545").as_deref(),
+            Some("ws://127.0.0.1:8545")
+        );
     }
 }

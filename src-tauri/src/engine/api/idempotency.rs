@@ -63,7 +63,11 @@ fn canonical(v: &Value) -> Value {
         Value::Object(m) => {
             let mut keys: Vec<&String> = m.keys().collect();
             keys.sort();
-            Value::Object(keys.into_iter().map(|k| (k.clone(), canonical(&m[k]))).collect())
+            Value::Object(
+                keys.into_iter()
+                    .map(|k| (k.clone(), canonical(&m[k])))
+                    .collect(),
+            )
         }
         Value::Array(a) => Value::Array(a.iter().map(canonical).collect()),
         other => other.clone(),
@@ -76,7 +80,12 @@ pub fn storable(status: StatusCode) -> bool {
 }
 
 /// The stored answer for (`api_key_id`, `key`) younger than 24 hours.
-pub async fn lookup(pool: &SqlitePool, api_key_id: &str, key: &str, now_ms: i64) -> Result<Option<Stored>> {
+pub async fn lookup(
+    pool: &SqlitePool,
+    api_key_id: &str,
+    key: &str,
+    now_ms: i64,
+) -> Result<Option<Stored>> {
     let since = now_ms - RETENTION_HOURS * 3_600_000;
     let row: Option<(String, i64, Vec<u8>)> = sqlx::query_as(
         "SELECT request_hash, status, body FROM idempotency_keys WHERE api_key_id = ? AND idem_key = ? AND created_at > ?",
@@ -174,8 +183,14 @@ mod tests {
         let a = request_hash("POST", "/x", br#"{"a":1,"b":{"c":2,"d":3}}"#);
         let b = request_hash("POST", "/x", b" {\"b\": {\"d\":3, \"c\":2}, \"a\":1}");
         assert_eq!(a, b);
-        assert_ne!(a, request_hash("POST", "/x", br#"{"a":2,"b":{"c":2,"d":3}}"#));
-        assert_ne!(a, request_hash("POST", "/y", br#"{"a":1,"b":{"c":2,"d":3}}"#));
+        assert_ne!(
+            a,
+            request_hash("POST", "/x", br#"{"a":2,"b":{"c":2,"d":3}}"#)
+        );
+        assert_ne!(
+            a,
+            request_hash("POST", "/y", br#"{"a":1,"b":{"c":2,"d":3}}"#)
+        );
     }
 
     #[test]

@@ -32,7 +32,10 @@ pub fn json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
 }
 
 fn body_error(path: &str, e: &serde_json::Error) -> ApiError {
-    if matches!(e.classify(), Category::Syntax | Category::Eof | Category::Io) {
+    if matches!(
+        e.classify(),
+        Category::Syntax | Category::Eof | Category::Io
+    ) {
         return ApiError::invalid(
             "invalid_json",
             None,
@@ -72,7 +75,10 @@ fn body_error(path: &str, e: &serde_json::Error) -> ApiError {
         let param = (!parent.is_empty()).then(|| parent.to_string());
         let message = match &param {
             Some(p) => format!("`{p}`: {}", strip_position(&text)),
-            None => format!("the request body must be a JSON object: {}", strip_position(&text)),
+            None => format!(
+                "the request body must be a JSON object: {}",
+                strip_position(&text)
+            ),
         };
         ApiError::invalid("parameter_invalid", param, message)
     }
@@ -94,7 +100,11 @@ pub fn query(raw: Option<&str>, allowed: &[&str]) -> Result<HashMap<String, Stri
                 Some(shown.clone()),
                 format!(
                     "unknown query parameter `{shown}` (allowed: {})",
-                    if allowed.is_empty() { "none".to_string() } else { allowed.join(", ") }
+                    if allowed.is_empty() {
+                        "none".to_string()
+                    } else {
+                        allowed.join(", ")
+                    }
                 ),
             ));
         }
@@ -152,20 +162,44 @@ mod tests {
             let dbg = format!("{e:?}");
             assert!(dbg.contains(&format!("code: \"{code}\"")), "{body}: {dbg}");
             match param {
-                Some(p) => assert!(dbg.contains(&format!("param: Some(\"{p}\")")), "{body}: {dbg}"),
+                Some(p) => assert!(
+                    dbg.contains(&format!("param: Some(\"{p}\")")),
+                    "{body}: {dbg}"
+                ),
                 None => assert!(dbg.contains("param: None"), "{body}: {dbg}"),
             }
         };
-        check(r#"{"amount":{"value":"1"},"x":1}"#, "parameter_unknown", Some("x"));
-        check(r#"{"amount":{"value":"1","y":2}}"#, "parameter_unknown", Some("amount.y"));
-        check(r#"{"amount":{}}"#, "parameter_missing", Some("amount.value"));
+        check(
+            r#"{"amount":{"value":"1"},"x":1}"#,
+            "parameter_unknown",
+            Some("x"),
+        );
+        check(
+            r#"{"amount":{"value":"1","y":2}}"#,
+            "parameter_unknown",
+            Some("amount.y"),
+        );
+        check(
+            r#"{"amount":{}}"#,
+            "parameter_missing",
+            Some("amount.value"),
+        );
         check(r#"{}"#, "parameter_missing", Some("amount"));
-        check(r#"{"amount":{"value":5}}"#, "parameter_invalid", Some("amount.value"));
-        check(r#"{"amount":{"value":"1"},"expiresInMinutes":"9"}"#, "parameter_invalid", Some("expiresInMinutes"));
+        check(
+            r#"{"amount":{"value":5}}"#,
+            "parameter_invalid",
+            Some("amount.value"),
+        );
+        check(
+            r#"{"amount":{"value":"1"},"expiresInMinutes":"9"}"#,
+            "parameter_invalid",
+            Some("expiresInMinutes"),
+        );
         check(r#"{"amount":"#, "invalid_json", None);
         check(r#"{"amount":{"value":"1"}} x"#, "invalid_json", None);
         check(r#"[1]"#, "parameter_invalid", None);
-        let status = axum::response::IntoResponse::into_response(json::<Outer>(b"{}").unwrap_err()).status();
+        let status =
+            axum::response::IntoResponse::into_response(json::<Outer>(b"{}").unwrap_err()).status();
         assert_eq!(status, 400);
     }
 

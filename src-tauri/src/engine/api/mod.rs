@@ -55,7 +55,10 @@ struct Empty {}
 fn ok<T: Serialize>(value: &T) -> std::result::Result<Response, ApiError> {
     let body = serde_json::to_vec(value).map_err(|e| Error::Internal(e.to_string()))?;
     Ok((
-        [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
         body,
     )
         .into_response())
@@ -75,7 +78,10 @@ pub fn router(svc: Service) -> Router {
             post(sessions::create).get(sessions::list),
         )
         .route("/api/v1/checkout_sessions/{id}", get(sessions::get))
-        .route("/api/v1/checkout_sessions/{id}/cancel", post(sessions::cancel))
+        .route(
+            "/api/v1/checkout_sessions/{id}/cancel",
+            post(sessions::cancel),
+        )
         .route(
             "/api/v1/webhook_endpoints",
             post(webhooks::create).get(webhooks::list),
@@ -136,7 +142,11 @@ pub async fn bind(addr: SocketAddr) -> Result<TcpListener> {
 
 /// Serves the API and hosted page on `listener` until `shutdown`; prunes stored idempotent
 /// answers hourly.
-pub async fn serve(svc: Service, listener: TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) {
+pub async fn serve(
+    svc: Service,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) {
     let pruning = {
         let svc = svc.clone();
         tokio::spawn(async move {
@@ -150,7 +160,10 @@ pub async fn serve(svc: Service, listener: TcpListener, shutdown: impl Future<Ou
         })
     };
     let app = router(svc);
-    if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
+    if let Err(e) = axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+    {
         tracing::error!(error = %e, "the API server stopped");
     }
     pruning.abort();

@@ -32,8 +32,14 @@ const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-
 /// The routes of the hosted page.
 pub fn routes() -> Router<ApiState> {
     Router::new()
-        .route("/checkout/assets/checkout.js", get(|| async { asset(SCRIPT, "text/javascript; charset=utf-8") }))
-        .route("/checkout/assets/checkout.css", get(|| async { asset(STYLE, "text/css; charset=utf-8") }))
+        .route(
+            "/checkout/assets/checkout.js",
+            get(|| async { asset(SCRIPT, "text/javascript; charset=utf-8") }),
+        )
+        .route(
+            "/checkout/assets/checkout.css",
+            get(|| async { asset(STYLE, "text/css; charset=utf-8") }),
+        )
         .route("/checkout/{id}", get(page))
         .route("/checkout/{id}/qr.svg", get(qr))
         .route("/checkout/{id}/state", get(state))
@@ -94,17 +100,28 @@ async fn load(st: &ApiState, id: &str) -> Result<PublicSession> {
 
 fn secure(mut res: Response) -> Response {
     let h = res.headers_mut();
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     res
 }
 
 fn asset(body: &'static str, content_type: &'static str) -> Response {
     let mut res = ([(header::CONTENT_TYPE, content_type)], body).into_response();
-    res.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
+    res.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=3600"),
+    );
     res
 }
 
@@ -130,7 +147,14 @@ fn failure(e: Error) -> Response {
          <title>{title}</title><link rel=\"stylesheet\" href=\"assets/checkout.css\"></head>\
          <body><main class=\"card\"><h1>{title}</h1><p>{text}</p></main></body></html>"
     );
-    secure((status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response())
+    secure(
+        (
+            status,
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            html,
+        )
+            .into_response(),
+    )
 }
 
 /// HTML-escapes text for element content and quoted attributes.
@@ -162,14 +186,24 @@ fn render(p: &PublicSession) -> String {
     let now = format_time(chrono::Utc::now());
     PAGE.replace("{{store}}", &esc(&p.store_name))
         .replace("{{id}}", &esc(&p.id))
-        .replace("{{fiat}}", &esc(&format!("{} {}", p.fiat.amount, p.fiat.currency)))
+        .replace(
+            "{{fiat}}",
+            &esc(&format!("{} {}", p.fiat.amount, p.fiat.currency)),
+        )
         .replace("{{amount}}", &esc(&p.amount))
         .replace("{{symbol}}", &esc(&p.asset.symbol))
         .replace("{{address}}", &esc(&p.address))
         .replace("{{network}}", &esc(&p.network.name))
         .replace("{{chain_id}}", &p.network.chain_id.to_string())
         .replace("{{payment_uri}}", &esc(&p.payment_uri))
-        .replace("{{test_mode}}", if p.livemode { "" } else { "<p class=\"test\">Test mode: no real funds</p>" })
+        .replace(
+            "{{test_mode}}",
+            if p.livemode {
+                ""
+            } else {
+                "<p class=\"test\">Test mode: no real funds</p>"
+            },
+        )
         .replace("{{state}}", &embedded_json(p))
         .replace("{{server_now}}", &now)
 }
@@ -177,7 +211,11 @@ fn render(p: &PublicSession) -> String {
 async fn page(State(st): State<ApiState>, Path(id): Path<String>) -> Response {
     match load(&st, &id).await {
         Ok(p) => secure(
-            ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], render(&p)).into_response(),
+            (
+                [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+                render(&p),
+            )
+                .into_response(),
         ),
         Err(e) => failure(e),
     }
@@ -193,7 +231,10 @@ async fn qr(State(st): State<ApiState>, Path(id): Path<String>) -> Response {
 async fn state(State(st): State<ApiState>, Path(id): Path<String>) -> Response {
     match load(&st, &id).await {
         Ok(p) => secure(
-            ([(header::CONTENT_TYPE, "application/json")], serde_json::to_string(&p).unwrap_or_default())
+            (
+                [(header::CONTENT_TYPE, "application/json")],
+                serde_json::to_string(&p).unwrap_or_default(),
+            )
                 .into_response(),
         ),
         Err(e) => failure(e),
@@ -248,7 +289,10 @@ mod tests {
 
     #[test]
     fn escapes_markup_and_script_breakouts() {
-        assert_eq!(esc("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+        assert_eq!(
+            esc("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
         let j = embedded_json(&serde_json::json!({"s": "</script><b>&"}));
         assert!(!j.contains('<') && !j.contains('>') && !j.contains('&'));
         let back: serde_json::Value = serde_json::from_str(&j).unwrap();

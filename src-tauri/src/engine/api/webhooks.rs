@@ -73,7 +73,10 @@ pub async fn create(State(st): State<ApiState>, body: Bytes) -> Result<Response,
         (status = 403, description = "Restricted key", body = ErrorBody),
     ),
     security(("bearer" = [])))]
-pub async fn list(State(st): State<ApiState>, RawQuery(raw): RawQuery) -> Result<Response, ApiError> {
+pub async fn list(
+    State(st): State<ApiState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
     query(raw.as_deref(), &[])?;
     let data = webhooks::list(&st.svc).await?;
     ok(&Page {
@@ -109,7 +112,10 @@ pub async fn get(State(st): State<ApiState>, Path(id): Path<String>) -> Result<R
         (status = 404, description = "No such endpoint", body = ErrorBody),
     ),
     security(("bearer" = [])))]
-pub async fn delete(State(st): State<ApiState>, Path(id): Path<String>) -> Result<Response, ApiError> {
+pub async fn delete(
+    State(st): State<ApiState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
     let ep = webhooks::remove(&st.svc, &id).await?;
     ok(&Deleted {
         id: ep.id,

@@ -102,7 +102,12 @@ pub fn parse_attempt_id(s: &str) -> Result<i64> {
     s.strip_prefix(ATTEMPT_PREFIX)
         .and_then(|n| n.parse::<i64>().ok())
         .filter(|n| *n > 0)
-        .ok_or_else(|| Error::invalid("startingAfter", "startingAfter is not an attempt id (att_…)"))
+        .ok_or_else(|| {
+            Error::invalid(
+                "startingAfter",
+                "startingAfter is not an attempt id (att_…)",
+            )
+        })
 }
 
 fn ser_time<S: serde::Serializer>(v: &i64, s: S) -> std::result::Result<S::Ok, S::Error> {

@@ -1,0 +1,161 @@
+//! The hosted checkout page over real HTTP: what it shows and never shows, its QR code, and its
+//! live stream. (The page in a real browser, paid on anvil: tests/e2e/checkout-page.test.mjs.)
+
+use crate::api::Api;
+use futures_util::StreamExt;
+use serde_json::{json, Value};
+use std::time::Duration;
+
+async fn create(api: &Api) -> Value {
+    let body = json!({"amount": {"value": "50.00"}, "metadata": {"orderId": "secret-order-77"},
+                      "successUrl": "https://your-store.com/success?o=77"});
+    let (code, s) = api
+        .call("POST", "/api/v1/checkout_sessions", Some(body))
+        .await;
+    assert_eq!(code, 200);
+    s
+}
+
+#[tokio::test]
+async fn the_page_shows_what_is_needed_to_pay_and_never_metadata() {
+    let api = Api::start(0, None).await;
+    let s = create(&api).await;
+    let id = s["id"].as_str().unwrap();
+    let res = api
+        .http
+        .get(format!("{}/checkout/{id}", api.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let csp = res.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"),
+        "{csp}"
+    );
+    assert_eq!(res.headers()["referrer-policy"], "no-referrer");
+    let html = res.text().await.unwrap();
+    for shown in [
+        "Corner Coffee",
+        "50.00 USD",
+        "0.016667",
+        "ETH",
+        "Local devnet",
+        s["address"].as_str().unwrap(),
+        "qr.svg",
+        "Copy address",
+    ] {
+        assert!(html.contains(shown), "page lacks {shown}");
+    }
+    assert!(
+        !html.contains("secret-order-77"),
+        "metadata leaked into the page"
+    );
+    assert!(
+        !html.contains("your-store.com"),
+        "the success link is only for a paid session"
+    );
+
+    let state: Value = api
+        .http
+        .get(format!("{}/checkout/{id}/state", api.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(state["status"], "pending");
+    assert_eq!(state["amountDue"], "0.016667");
+    assert!(state.get("metadata").is_none() && !state.to_string().contains("secret-order-77"));
+
+    let qr = api
+        .http
+        .get(format!("{}/checkout/{id}/qr.svg", api.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(qr.headers()["content-type"], "image/svg+xml");
+    assert!(qr.text().await.unwrap().contains("<svg"));
+
+    for path in [
+        "/checkout/cs_01JD3Q8Z6W7N5K2M4P9R0T1V3X",
+        "/checkout/nope",
+        "/checkout/nope/qr.svg",
+        "/checkout/nope/events",
+    ] {
+        let res = api
+            .http
+            .get(format!("{}{path}", api.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 404, "{path}");
+        assert!(res.text().await.unwrap().contains("not valid"), "{path}");
+    }
+    let js = api
+        .http
+        .get(format!("{}/checkout/assets/checkout.js", api.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        js.headers()["content-type"],
+        "text/javascript; charset=utf-8"
+    );
+}
+
+#[tokio::test]
+async fn the_event_stream_sends_the_state_then_each_change() {
+    let api = Api::start(0, None).await;
+    let s = create(&api).await;
+    let id = s["id"].as_str().unwrap();
+    let res = api
+        .http
+        .get(format!("{}/checkout/{id}/events", api.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["content-type"], "text/event-stream");
+    let mut stream = res.bytes_stream();
+    let mut buf = String::new();
+    let first = next_event(&mut stream, &mut buf).await;
+    assert_eq!(first["status"], "pending");
+    assert!(!first.to_string().contains("secret-order-77"));
+    let (code, _) = api
+        .call(
+            "POST",
+            &format!("/api/v1/checkout_sessions/{id}/cancel"),
+            None,
+        )
+        .await;
+    assert_eq!(code, 200);
+    let second = next_event(&mut stream, &mut buf).await;
+    assert_eq!(second["status"], "canceled");
+}
+
+/// Reads Server-Sent Events until the next `session` event; returns its data.
+async fn next_event(
+    stream: &mut (impl futures_util::Stream<Item = reqwest::Result<axum::body::Bytes>> + Unpin),
+    buf: &mut String,
+) -> Value {
+    loop {
+        if let Some(end) = buf.find("\n\n") {
+            let frame: String = buf.drain(..end + 2).collect();
+            if let Some(data) = frame.lines().find_map(|l| l.strip_prefix("data: ")) {
+                assert!(frame.contains("event: session"), "{frame}");
+                return serde_json::from_str(data).unwrap();
+            }
+            continue;
+        }
+        let chunk = tokio::time::timeout(Duration::from_secs(10), stream.next())
+            .await
+            .expect("an event within 10 s")
+            .expect("stream open")
+            .unwrap();
+        buf.push_str(std::str::from_utf8(&chunk).unwrap());
+    }
+}

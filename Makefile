@@ -9,7 +9,8 @@ export PATH := $(ROOT)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 # Debug builds that serve ui/dist from the binary (as `tauri build` does).
 FEATURES := --features custom-protocol
 APT_PACKAGES := pkg-config libssl-dev libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev \
-  librsvg2-dev libayatana-appindicator3-dev xvfb xauth webkit2gtk-driver gnome-keyring dbus-x11
+  librsvg2-dev libayatana-appindicator3-dev xvfb xauth webkit2gtk-driver gnome-keyring dbus-x11 \
+  chromium
 DEMO_DIR ?= $(ROOT)/.demo
 
 .PHONY: help deps apt-deps npm-deps cargo-tools ui build demo test lint test-rust test-ui test-e2e bench clean

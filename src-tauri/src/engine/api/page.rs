@@ -26,6 +26,7 @@ const STREAM_REFRESH: Duration = Duration::from_secs(5);
 const PAGE: &str = include_str!("assets/checkout.html");
 const SCRIPT: &str = include_str!("assets/checkout.js");
 const STYLE: &str = include_str!("assets/checkout.css");
+const ICON: &str = include_str!("assets/favicon.svg");
 const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
                    connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
@@ -40,6 +41,7 @@ pub fn routes() -> Router<ApiState> {
             "/checkout/assets/checkout.css",
             get(|| async { asset(STYLE, "text/css; charset=utf-8") }),
         )
+        .route("/checkout/assets/favicon.svg", get(|| async { asset(ICON, "image/svg+xml") }))
         .route("/checkout/{id}", get(page))
         .route("/checkout/{id}/qr.svg", get(qr))
         .route("/checkout/{id}/state", get(state))
@@ -144,7 +146,7 @@ fn failure(e: Error) -> Response {
     };
     let html = format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{title}</title><link rel=\"stylesheet\" href=\"assets/checkout.css\"></head>\
+         <title>{title}</title><link rel=\"icon\" href=\"assets/favicon.svg\"><link rel=\"stylesheet\" href=\"assets/checkout.css\"></head>\
          <body><main class=\"card\"><h1>{title}</h1><p>{text}</p></main></body></html>"
     );
     secure(

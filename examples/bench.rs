@@ -29,15 +29,29 @@ fn row(name: &str, mut samples: Vec<Duration>) {
     );
 }
 
+/// `make bench` runs every section; `cargo run --release --example bench -- api` (or
+/// `sessions`, `webhooks`, `chain`) runs one.
 #[tokio::main]
 async fn main() {
-    sessions().await;
-    println!();
-    webhooks().await;
-    println!();
-    chain_detection().await;
-    println!();
-    chain_rpc_per_block().await;
+    let only = std::env::args().nth(1);
+    let run = |name: &str| only.as_deref().is_none_or(|o| o == name);
+    if run("sessions") {
+        sessions().await;
+        println!();
+    }
+    if run("api") {
+        api().await;
+        println!();
+    }
+    if run("webhooks") {
+        webhooks().await;
+        println!();
+    }
+    if run("chain") {
+        chain_detection().await;
+        println!();
+        chain_rpc_per_block().await;
+    }
 }
 
 async fn sessions() {
@@ -185,20 +199,148 @@ async fn delivered(svc: &Service) -> i64 {
         .expect("count")
 }
 
-/// Requests per second the receiver itself sustains, measured with wrk (if installed).
-fn receiver_capacity(url: &str) -> Option<f64> {
-    let script = std::env::temp_dir().join("chaintill-wrk-post.lua");
-    std::fs::write(&script, "wrk.method = \"POST\"\nwrk.body = string.rep(\"x\", 1500)\nwrk.headers[\"Content-Type\"] = \"application/json\"\n").ok()?;
+/// What wrk measured.
+struct Wrk {
+    rps: f64,
+    p50: Duration,
+    p99: Duration,
+    non_2xx: u64,
+}
+
+/// Runs wrk (if installed) against `url` with a Lua `script`.
+fn wrk(url: &str, threads: u32, connections: u32, secs: u32, script: &str) -> Option<Wrk> {
+    let path = std::env::temp_dir().join(format!("chaintill-wrk-{}.lua", std::process::id()));
+    std::fs::write(&path, script).ok()?;
     let out = std::process::Command::new("wrk")
-        .args(["-t1", "-c16", "-d5s", "-s"])
-        .arg(&script)
+        .arg(format!("-t{threads}"))
+        .arg(format!("-c{connections}"))
+        .arg(format!("-d{secs}s"))
+        .arg("--latency")
+        .arg("-s")
+        .arg(&path)
         .arg(url)
         .output()
         .ok()?;
     let text = String::from_utf8_lossy(&out.stdout);
-    text.lines()
-        .find_map(|l| l.strip_prefix("Requests/sec:"))
-        .and_then(|v| v.trim().parse().ok())
+    let field = |prefix: &str| {
+        text.lines()
+            .find_map(|l| l.trim().strip_prefix(prefix).map(|v| v.trim().to_string()))
+    };
+    let latency = |v: String| -> Option<Duration> {
+        let (num, unit) = v.split_at(v.find(|c: char| c.is_ascii_alphabetic())?);
+        let n: f64 = num.parse().ok()?;
+        Some(Duration::from_secs_f64(match unit {
+            "us" => n / 1e6,
+            "ms" => n / 1e3,
+            "s" => n,
+            _ => return None,
+        }))
+    };
+    Some(Wrk {
+        rps: field("Requests/sec:")?.parse().ok()?,
+        p50: latency(field("50%")?)?,
+        p99: latency(field("99%")?)?,
+        non_2xx: field("Non-2xx or 3xx responses:")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0),
+    })
+}
+
+/// Requests per second the receiver itself sustains, measured with wrk (if installed).
+fn receiver_capacity(url: &str) -> Option<f64> {
+    let script = "wrk.method = \"POST\"\nwrk.body = string.rep(\"x\", 1500)\nwrk.headers[\"Content-Type\"] = \"application/json\"\n";
+    wrk(url, 1, 16, 5, script).map(|w| w.rps)
+}
+
+/// The local API against a minimal axum handler on the same machine, in the same run.
+async fn api() {
+    use axum::routing::get;
+    println!("Local API (loopback, rate limit off; wrk 2 threads x 16 connections, 10 s per row)");
+    let minimal = axum::Router::new().route(
+        "/",
+        get(|| async { ([("content-type", "application/json")], "{\"ok\":true}") }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let minimal_url = format!("http://{}/", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, minimal).await });
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("chaintill.toml"),
+        "[api]\nrate_limit_per_second = 0\n\n[[networks]]\nid = \"local\"\nchain_id = 31337\nrpc_urls = [\"http://127.0.0.1:9\"]\n\
+         confirmations = 1\nnative = { symbol = \"ETH\", decimals = 18, display_decimals = 6, rate = { fixed = \"3000.00\" } }\n",
+    )
+    .expect("config");
+    let svc = Service::open(dir.path()).await.expect("open");
+    svc.wallet_import(PHRASE, "").await.expect("import");
+    let key = svc
+        .keys_create(chaintill::engine::config::Mode::Test, None, false)
+        .await
+        .expect("key")
+        .1
+        .to_string();
+    let session = svc
+        .sessions_create(NewSession::for_amount("5.00"), None)
+        .await
+        .expect("session");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(chaintill::engine::api::serve(
+        svc.clone(),
+        listener,
+        std::future::pending(),
+    ));
+
+    let auth = format!("wrk.headers[\"Authorization\"] = \"Bearer {key}\"\nwrk.headers[\"Content-Type\"] = \"application/json\"\n");
+    let body = r#"{\"amount\":{\"value\":\"50.00\",\"currency\":\"USD\"},\"metadata\":{\"orderId\":\"001\"}}"#;
+    let replay = format!("{auth}wrk.method = \"POST\"\nwrk.body = \"{body}\"\nwrk.headers[\"Idempotency-Key\"] = \"replayed-key\"\n");
+    let fresh = format!(
+        "{auth}local n = 0\nlocal tid = 0\nlocal threads = 0\n\
+         setup = function(t) threads = threads + 1; t:set(\"tid\", threads) end\n\
+         init = function() tid = wrk.thread:get(\"tid\") end\n\
+         request = function() n = n + 1\n  wrk.headers[\"Idempotency-Key\"] = \"k-\" .. tid .. \"-\" .. n\n\
+         return wrk.format(\"POST\", nil, nil, \"{body}\") end\n"
+    );
+    // Prime the replayed answer.
+    let _ = std::process::Command::new("curl")
+        .args(["-s", "-o", "/dev/null", "-X", "POST", "-H", &format!("Authorization: Bearer {key}"), "-H", "Idempotency-Key: replayed-key", "-d"])
+        .arg(body.replace("\\\"", "\""))
+        .arg(format!("{base}/api/v1/checkout_sessions"))
+        .status();
+
+    println!();
+    println!("| request | req/s | p50 | p99 | non-2xx | vs minimal axum |");
+    println!("|---|---|---|---|---|---|");
+    let rows = [
+        ("minimal axum handler (GET, 11-byte JSON)", minimal_url.clone(), String::new()),
+        ("GET /checkout_sessions/{id}", format!("{base}/api/v1/checkout_sessions/{}", session.id), auth.clone()),
+        ("POST /checkout_sessions, idempotent replay", format!("{base}/api/v1/checkout_sessions"), replay),
+        ("POST /checkout_sessions, new key each (creates)", format!("{base}/api/v1/checkout_sessions"), fresh),
+    ];
+    let mut baseline = None;
+    for (name, url, script) in rows {
+        let Some(w) = tokio::task::spawn_blocking(move || wrk(&url, 2, 16, 10, &script))
+            .await
+            .expect("join")
+        else {
+            println!("| {name} | wrk not installed (apt-get install wrk) | | | | |");
+            return;
+        };
+        let base_rps = *baseline.get_or_insert(w.rps);
+        println!(
+            "| {name} | {:.0} | {:.2?} | {:.2?} | {} | {:.2} |",
+            w.rps,
+            w.p50,
+            w.p99,
+            w.non_2xx,
+            w.rps / base_rps
+        );
+    }
+    let created: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM checkout_sessions")
+        .fetch_one(svc.pool())
+        .await
+        .unwrap_or(0);
+    println!("sessions in the database after the run: {created}");
 }
 
 async fn webhooks() {

@@ -149,16 +149,22 @@ pub async fn authenticate(pool: &SqlitePool, token: &str) -> Result<ApiKey> {
         return Err(unauthorized());
     }
     let presented = hash(token);
-    let row: Option<(String, String, Option<i64>)> =
-        sqlx::query_as("SELECT id, secret_hash, revoked_at FROM api_keys WHERE secret_hash = ?")
-            .bind(&presented)
-            .fetch_optional(pool)
-            .await?;
+    let row: Option<(String, String, String, bool, String, i64, Option<i64>, String)> =
+        sqlx::query_as(&format!(
+            "SELECT {COLUMNS}, secret_hash FROM api_keys WHERE secret_hash = ?"
+        ))
+        .bind(&presented)
+        .fetch_optional(pool)
+        .await?;
     match row {
-        Some((id, stored, None)) if bool::from(stored.as_bytes().ct_eq(presented.as_bytes())) => {
-            get(pool, &id).await
+        Some((id, name, mode, restricted, last4, created, revoked, stored))
+            if bool::from(stored.as_bytes().ct_eq(presented.as_bytes())) =>
+        {
+            if revoked.is_some() {
+                return Err(Error::Unauthorized("this API key has been revoked".into()));
+            }
+            Ok(ApiKey::from_row((id, name, mode, restricted, last4, created, revoked)))
         }
-        Some((_, _, Some(_))) => Err(Error::Unauthorized("this API key has been revoked".into())),
         _ => Err(unauthorized()),
     }
 }

@@ -25,6 +25,36 @@ pub struct Service {
     outbox: Arc<tokio::sync::Notify>,
     chain: Arc<std::sync::RwLock<BTreeMap<String, ChainStatus>>>,
     changes: Arc<tokio::sync::watch::Sender<u64>>,
+    write_turn: Arc<tokio::sync::Mutex<()>>,
+}
+
+/// A write transaction (`BEGIN IMMEDIATE`). This process's writers take turns on an async lock
+/// instead of contending inside SQLite, whose busy handler sleeps in steps of milliseconds
+/// (which would make every write wait behind a sleeping one under load).
+pub struct WriteTx {
+    tx: sqlx::Transaction<'static, sqlx::Sqlite>,
+    _turn: tokio::sync::OwnedMutexGuard<()>,
+}
+
+impl WriteTx {
+    /// Commits, then lets the next writer in.
+    pub async fn commit(self) -> Result<()> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = sqlx::SqliteConnection;
+    fn deref(&self) -> &Self::Target {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.tx
+    }
 }
 
 /// The default data directory: the OS's app-data folder for `chaintill`.
@@ -58,6 +88,7 @@ impl Service {
             outbox: Arc::default(),
             chain: Arc::default(),
             changes: Arc::new(tokio::sync::watch::Sender::new(0)),
+            write_turn: Arc::default(),
         })
     }
 
@@ -74,6 +105,22 @@ impl Service {
     /// The database pool.
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
+    }
+
+    /// Starts a write transaction; see [`WriteTx`]. Never call while holding another one.
+    pub async fn begin_write(&self) -> Result<WriteTx> {
+        let turn = self.write_turn.clone().lock_owned().await;
+        let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        Ok(WriteTx { tx, _turn: turn })
+    }
+
+    /// Runs one writing statement in its own write turn (see [`WriteTx`]).
+    pub async fn write_one<'q>(
+        &self,
+        q: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
+    ) -> Result<sqlx::sqlite::SqliteQueryResult> {
+        let _turn = self.write_turn.lock().await;
+        Ok(q.execute(&self.pool).await?)
     }
 
     /// The injected clock's now.

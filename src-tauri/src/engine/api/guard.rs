@@ -81,18 +81,15 @@ async fn guarded(st: ApiState, req: Request, next: Next) -> Result<Response, Api
     };
 
     let hash = idempotency::request_hash(parts.method.as_str(), parts.uri.path(), &bytes);
-    let _claim = st.inflight.claim(&key.id, &idem_key)?;
     let now_ms = st.svc.now().timestamp_millis();
+    // Replays need no claim; a first request claims the key, then looks again (the answer may
+    // have been stored between the two looks).
     if let Some(stored) = idempotency::lookup(st.svc.pool(), &key.id, &idem_key, now_ms).await? {
-        if stored.request_hash != hash {
-            return Err(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "idempotency_error",
-                "idempotency_key_reused",
-                "this Idempotency-Key was used with a different request in the last 24 hours; use a new key",
-            ));
-        }
-        return Ok(replay(stored));
+        return replay(stored, &hash);
+    }
+    let _claim = st.inflight.claim(&key.id, &idem_key)?;
+    if let Some(stored) = idempotency::lookup(st.svc.pool(), &key.id, &idem_key, now_ms).await? {
+        return replay(stored, &hash);
     }
     let res = next
         .run(Request::from_parts(parts, Body::from(bytes)))
@@ -109,7 +106,7 @@ async fn guarded(st: ApiState, req: Request, next: Next) -> Result<Response, Api
         status: res_parts.status.as_u16(),
         body: body.to_vec(),
     };
-    idempotency::store(st.svc.pool(), &key.id, &idem_key, &stored, now_ms).await?;
+    idempotency::store(&st.svc, &key.id, &idem_key, &stored, now_ms).await?;
     Ok(Response::from_parts(res_parts, Body::from(body)))
 }
 
@@ -147,14 +144,20 @@ fn too_large() -> ApiError {
     )
 }
 
-fn replay(stored: Stored) -> Response {
+/// The stored answer again, or 422 when `hash` is another request than the stored one's.
+fn replay(stored: Stored, hash: &str) -> Result<Response, ApiError> {
+    if stored.request_hash != hash {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "idempotency_error",
+            "idempotency_key_reused",
+            "this Idempotency-Key was used with a different request in the last 24 hours; use a new key",
+        ));
+    }
     let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
     let mut res = (status, Bytes::from(stored.body)).into_response();
     let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     h.insert(REPLAYED, HeaderValue::from_static("true"));
-    res
+    Ok(res)
 }

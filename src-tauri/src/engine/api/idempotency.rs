@@ -4,7 +4,7 @@
 //! validation failures, so a corrected request may reuse the key.
 
 use super::error::ApiError;
-use crate::engine::Result;
+use crate::engine::{Result, Service};
 use axum::http::StatusCode;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -104,31 +104,34 @@ pub async fn lookup(
 
 /// Keeps an answer (replacing an expired one under the same key).
 pub async fn store(
-    pool: &SqlitePool,
+    svc: &Service,
     api_key_id: &str,
     key: &str,
     answer: &Stored,
     now_ms: i64,
 ) -> Result<()> {
-    sqlx::query(
-        "INSERT OR REPLACE INTO idempotency_keys (api_key_id, idem_key, request_hash, status, body, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+    svc.write_one(
+        sqlx::query(
+            "INSERT OR REPLACE INTO idempotency_keys (api_key_id, idem_key, request_hash, status, body, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(api_key_id)
+        .bind(key)
+        .bind(&answer.request_hash)
+        .bind(i64::from(answer.status))
+        .bind(&answer.body)
+        .bind(now_ms),
     )
-    .bind(api_key_id)
-    .bind(key)
-    .bind(&answer.request_hash)
-    .bind(i64::from(answer.status))
-    .bind(&answer.body)
-    .bind(now_ms)
-    .execute(pool)
     .await?;
     Ok(())
 }
 
 /// Deletes answers older than 24 hours.
-pub async fn prune(pool: &SqlitePool, now_ms: i64) -> Result<u64> {
-    let done = sqlx::query("DELETE FROM idempotency_keys WHERE created_at <= ?")
-        .bind(now_ms - RETENTION_HOURS * 3_600_000)
-        .execute(pool)
+pub async fn prune(svc: &Service, now_ms: i64) -> Result<u64> {
+    let done = svc
+        .write_one(
+            sqlx::query("DELETE FROM idempotency_keys WHERE created_at <= ?")
+                .bind(now_ms - RETENTION_HOURS * 3_600_000),
+        )
         .await?;
     Ok(done.rows_affected())
 }

@@ -153,7 +153,7 @@ pub async fn serve(
             let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
             loop {
                 tick.tick().await;
-                if let Err(e) = idempotency::prune(svc.pool(), svc.now().timestamp_millis()).await {
+                if let Err(e) = idempotency::prune(&svc, svc.now().timestamp_millis()).await {
                     tracing::warn!(error = %e, "pruning idempotency keys failed");
                 }
             }

@@ -144,7 +144,7 @@ pub async fn run(
 }
 
 async fn mark_all(svc: &Service, ids: &[String], block: u64) -> Result<()> {
-    let mut tx = svc.pool().begin().await?;
+    let mut tx = svc.begin_write().await?;
     for id in ids {
         sqlx::query("UPDATE checkout_sessions SET reconciled_block = ? WHERE id = ?")
             .bind(block as i64)

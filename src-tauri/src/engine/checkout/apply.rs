@@ -34,7 +34,7 @@ pub struct PaymentSeen {
 
 /// Records payments found outside the block scan (balance reconciliation).
 pub async fn record_payments(svc: &Service, found: &[PaymentSeen]) -> Result<()> {
-    let mut tx = svc.pool().begin().await?;
+    let mut tx = svc.begin_write().await?;
     insert_payments(&mut tx, found, svc.now().timestamp_millis()).await?;
     tx.commit().await?;
     Ok(())
@@ -109,7 +109,7 @@ pub async fn record_block(
     found: &[PaymentSeen],
 ) -> Result<Vec<String>> {
     let now = svc.now().timestamp_millis();
-    let mut tx = svc.pool().begin().await?;
+    let mut tx = svc.begin_write().await?;
     let mut touched = insert_payments(&mut tx, found, now).await?;
     sqlx::query("INSERT OR REPLACE INTO chain_blocks (network_id, number, hash) VALUES (?, ?, ?)")
         .bind(network_id)
@@ -147,7 +147,7 @@ pub async fn record_pending(
     from: &str,
     amount: U256,
 ) -> Result<bool> {
-    let mut tx = svc.pool().begin().await?;
+    let mut tx = svc.begin_write().await?;
     let done = sqlx::query(
         "INSERT OR IGNORE INTO payments (session_id, tx_hash, log_index, from_address, block_number, block_hash, amount_atomic, seen_at, block_timestamp) \
          VALUES (?, ?, NULL, ?, NULL, NULL, ?, ?, NULL)",
@@ -174,7 +174,7 @@ pub async fn prune_pending(
     network_id: &str,
     max_age: chrono::Duration,
 ) -> Result<Vec<String>> {
-    let mut tx = svc.pool().begin().await?;
+    let mut tx = svc.begin_write().await?;
     let mut ids: Vec<String> = sqlx::query_scalar(
         "DELETE FROM payments WHERE block_number IS NULL AND seen_at < ? \
          AND session_id IN (SELECT id FROM checkout_sessions WHERE network_id = ?) RETURNING session_id",
@@ -219,7 +219,7 @@ pub async fn orphan_after(
     fork_point: u64,
     fork_hash: &str,
 ) -> Result<Vec<String>> {
-    let mut tx = svc.pool().begin().await?;
+    let mut tx = svc.begin_write().await?;
     let sessions: Vec<String> = sqlx::query_scalar(
         "DELETE FROM payments WHERE block_number > ? AND session_id IN (SELECT id FROM checkout_sessions WHERE network_id = ?) RETURNING session_id",
     )
@@ -264,12 +264,13 @@ pub async fn orphan_after(
 
 /// Records the chain head (shown in confirmations and health).
 pub async fn set_head(svc: &Service, network_id: &str, head: u64) -> Result<()> {
-    sqlx::query("UPDATE chain_state SET head = ?, updated_at = ? WHERE network_id = ?")
-        .bind(head as i64)
-        .bind(svc.now().timestamp_millis())
-        .bind(network_id)
-        .execute(svc.pool())
-        .await?;
+    svc.write_one(
+        sqlx::query("UPDATE chain_state SET head = ?, updated_at = ? WHERE network_id = ?")
+            .bind(head as i64)
+            .bind(svc.now().timestamp_millis())
+            .bind(network_id),
+    )
+    .await?;
     Ok(())
 }
 
@@ -349,7 +350,7 @@ pub async fn apply_settlement(
     head: Option<u64>,
     now: DateTime<Utc>,
 ) -> Result<bool> {
-    let mut tx = svc.pool().begin().await?;
+    let mut tx = svc.begin_write().await?;
     // Clearing the re-settle flag is the first write: it takes the write lock, so what is read
     // below cannot go stale, and it commits with the result.
     sqlx::query("UPDATE checkout_sessions SET needs_settle = 0 WHERE id = ?")

@@ -295,16 +295,16 @@ pub async fn create(
 
     let now = svc.now();
     let id = SessionId::generate();
-    let mut tx = svc.pool().begin().await?;
+    let mut tx = svc.begin_write().await?;
     let (index, address) = wallet::allocate_address(&mut tx).await?;
     let uri = uri::payment_uri(address, network.chain_id(), amount, price.contract);
-    sqlx::query(
+    let row: SessionRow = sqlx::query_as(
         "INSERT INTO checkout_sessions (id, livemode, network_id, network_name, chain_id, asset_symbol, asset_decimals, \
          asset_contract, address, address_index, amount_atomic, fiat_amount, fiat_currency, rate, payment_uri, \
          required_confirmations, tolerance_percent, late_grace_ms, metadata, success_url, status, expires_at, created_at, \
          watch_from_block) \
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, \
-         (SELECT last_block FROM chain_state WHERE network_id = ?))",
+         (SELECT last_block FROM chain_state WHERE network_id = ?)) RETURNING *",
     )
     .bind(id.as_str())
     .bind(network.mode == Mode::Live)
@@ -329,9 +329,10 @@ pub async fn create(
     .bind((now + Duration::minutes(minutes)).timestamp_millis())
     .bind(now.timestamp_millis())
     .bind(network.id())
-    .execute(&mut *tx)
+    .fetch_one(&mut *tx)
     .await?;
-    let session = load(&mut tx, svc, &id).await?;
+    // A new session has no payments, so the chain head does not matter to its view.
+    let session = CheckoutSession::from_rows(&row, &[], None, &cfg.api.public_url.0)?;
     raise(&mut tx, types::SESSION_CREATED, &session, now).await?;
     tx.commit().await?;
     svc.outbox_changed();
@@ -346,6 +347,14 @@ pub(crate) async fn row(conn: &mut SqliteConnection, id: &str) -> Result<Option<
             .fetch_optional(&mut *conn)
             .await?,
     )
+}
+
+/// A session row with its network's chain head, in one statement.
+#[derive(sqlx::FromRow)]
+struct RowWithHead {
+    #[sqlx(flatten)]
+    row: SessionRow,
+    chain_head: Option<i64>,
 }
 
 pub(crate) async fn payments(conn: &mut SqliteConnection, id: &str) -> Result<Vec<PaymentRow>> {
@@ -363,14 +372,19 @@ pub(crate) async fn load(
     svc: &Service,
     id: &SessionId,
 ) -> Result<CheckoutSession> {
-    let r = row(conn, id.as_str())
-        .await?
-        .ok_or_else(|| Error::NotFound {
-            kind: "checkout_session",
-            id: id.to_string(),
-        })?;
+    let found: Option<RowWithHead> = sqlx::query_as(
+        "SELECT s.*, (SELECT head FROM chain_state c WHERE c.network_id = s.network_id) AS chain_head \
+         FROM checkout_sessions s WHERE s.id = ?",
+    )
+    .bind(id.as_str())
+    .fetch_optional(&mut *conn)
+    .await?;
+    let RowWithHead { row: r, chain_head } = found.ok_or_else(|| Error::NotFound {
+        kind: "checkout_session",
+        id: id.to_string(),
+    })?;
     let p = payments(conn, id.as_str()).await?;
-    let head = head_of(conn, &r.network_id).await?;
+    let head = chain_head.and_then(|h| u64::try_from(h).ok());
     CheckoutSession::from_rows(&r, &p, head, &svc.config().api.public_url.0)
 }
 
@@ -488,7 +502,7 @@ pub async fn list(
 pub async fn cancel(svc: &Service, id: &str, scope: Option<Mode>) -> Result<CheckoutSession> {
     let current = get(svc, id, scope).await?;
     let now = svc.now();
-    let mut tx = svc.pool().begin().await?;
+    let mut tx = svc.begin_write().await?;
     let done = sqlx::query(
         "UPDATE checkout_sessions SET status = 'canceled', canceled_at = ? \
          WHERE id = ? AND status = 'pending' AND NOT EXISTS (SELECT 1 FROM payments WHERE session_id = ?)",

@@ -87,14 +87,15 @@ impl Dispatcher {
 
     /// Claims one specific pending delivery (for "send test" and "resend"), due or not.
     pub async fn claim_one(&self, delivery_id: i64) -> Result<Option<Job>> {
-        let row: Option<(i64, String, String, i64)> = sqlx::query_as(
+        let row = sqlx::query_as::<_, (i64, String, String, i64)>(
             "UPDATE deliveries SET next_attempt_at = ? WHERE id = ? AND status = 'pending' \
              RETURNING id, event_id, endpoint_id, attempts",
         )
         .bind(self.lease_until())
-        .bind(delivery_id)
-        .fetch_optional(self.svc.pool())
-        .await?;
+        .bind(delivery_id);
+        let mut w = self.svc.begin_write().await?;
+        let row = row.fetch_optional(&mut *w).await?;
+        w.commit().await?;
         Ok(row.map(job))
     }
 
@@ -108,6 +109,7 @@ impl Dispatcher {
         let now = self.svc.now().timestamp_millis();
         let lease = self.lease_until();
         let mut jobs = Vec::new();
+        let mut w = self.svc.begin_write().await?;
         for ep in endpoints {
             let room = self
                 .limits
@@ -127,13 +129,14 @@ impl Dispatcher {
             .bind(&ep)
             .bind(now)
             .bind(room as i64)
-            .fetch_all(self.svc.pool())
+            .fetch_all(&mut *w)
             .await?;
             jobs.extend(rows.into_iter().map(job));
             if jobs.len() >= max {
                 break;
             }
         }
+        w.commit().await?;
         Ok(jobs)
     }
 
@@ -214,7 +217,7 @@ impl Dispatcher {
             (false, Some(_)) => "pending",
             (false, None) => "failed",
         };
-        let mut tx = self.svc.pool().begin().await?;
+        let mut tx = self.svc.begin_write().await?;
         sqlx::query(
             "UPDATE deliveries SET status = ?, attempts = ?, next_attempt_at = ? WHERE id = ?",
         )

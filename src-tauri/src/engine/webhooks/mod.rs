@@ -211,15 +211,15 @@ pub async fn add(
     let events = check_filter(events)?;
     let id = EndpointId::generate();
     let secret = signing::generate_secret();
-    sqlx::query("INSERT INTO webhook_endpoints (id, name, url, events, secret, created_at) VALUES (?, ?, ?, ?, ?, ?)")
+    let events_json = serde_json::to_string(&events).map_err(|e| Error::Internal(e.to_string()))?;
+    let insert = sqlx::query("INSERT INTO webhook_endpoints (id, name, url, events, secret, created_at) VALUES (?, ?, ?, ?, ?, ?)")
         .bind(id.as_str())
         .bind(&name)
         .bind(url.as_str())
-        .bind(serde_json::to_string(&events).map_err(|e| Error::Internal(e.to_string()))?)
+        .bind(events_json)
         .bind(&secret)
-        .bind(svc.now().timestamp_millis())
-        .execute(svc.pool())
-        .await?;
+        .bind(svc.now().timestamp_millis());
+    svc.write_one(insert).await?;
     tracing::info!(endpoint = %id, url = %url, "webhook endpoint added");
     Ok(NewSecret {
         endpoint: get(svc, id.as_str()).await?,
@@ -259,7 +259,7 @@ pub async fn list(svc: &Service) -> Result<Vec<Endpoint>> {
 /// Removes an endpoint; its queued deliveries are canceled (the attempt log is kept).
 pub async fn remove(svc: &Service, id: &str) -> Result<Endpoint> {
     let ep = get(svc, id).await?;
-    let mut tx = svc.pool().begin().await?;
+    let mut tx = svc.begin_write().await?;
     sqlx::query("UPDATE deliveries SET status = 'canceled', next_attempt_at = NULL WHERE endpoint_id = ? AND status = 'pending'")
         .bind(&ep.id)
         .execute(&mut *tx)
@@ -278,12 +278,13 @@ pub async fn rotate(svc: &Service, id: &str) -> Result<NewSecret> {
     let ep = get(svc, id).await?;
     let secret = signing::generate_secret();
     let until = (svc.now() + Duration::hours(ROTATION_OVERLAP_HOURS)).timestamp_millis();
-    sqlx::query("UPDATE webhook_endpoints SET previous_secret = secret, previous_expires_at = ?, secret = ? WHERE id = ?")
-        .bind(until)
-        .bind(&secret)
-        .bind(&ep.id)
-        .execute(svc.pool())
-        .await?;
+    svc.write_one(
+        sqlx::query("UPDATE webhook_endpoints SET previous_secret = secret, previous_expires_at = ?, secret = ? WHERE id = ?")
+            .bind(until)
+            .bind(&secret)
+            .bind(&ep.id),
+    )
+    .await?;
     tracing::info!(endpoint = %ep.id, "webhook secret rotated");
     Ok(NewSecret {
         endpoint: get(svc, &ep.id).await?,
@@ -326,7 +327,7 @@ pub async fn send_test(svc: &Service, id: &str) -> Result<Attempt> {
         "endpoint": ep.id,
         "message": "A test event from Chaintill: your endpoint received and can verify it.",
     });
-    let mut tx = svc.pool().begin().await?;
+    let mut tx = svc.begin_write().await?;
     let event = events::record_for(
         &mut tx,
         types::WEBHOOK_TEST,
@@ -355,13 +356,14 @@ pub async fn resend(svc: &Service, event_id: &str, endpoint_id: &str) -> Result<
         });
     }
     let ep = get(svc, endpoint_id).await?;
-    sqlx::query("INSERT INTO deliveries (event_id, endpoint_id, status, next_attempt_at, created_at) VALUES (?, ?, 'pending', ?, ?)")
-        .bind(event.as_str())
-        .bind(&ep.id)
-        .bind(held_for_caller(svc))
-        .bind(svc.now().timestamp_millis())
-        .execute(svc.pool())
-        .await?;
+    svc.write_one(
+        sqlx::query("INSERT INTO deliveries (event_id, endpoint_id, status, next_attempt_at, created_at) VALUES (?, ?, 'pending', ?, ?)")
+            .bind(event.as_str())
+            .bind(&ep.id)
+            .bind(held_for_caller(svc))
+            .bind(svc.now().timestamp_millis()),
+    )
+    .await?;
     deliver_now(svc, event.as_str(), &ep.id).await
 }
 

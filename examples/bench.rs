@@ -260,7 +260,9 @@ async fn api() {
         "/",
         get(|| async { ([("content-type", "application/json")], "{\"ok\":true}") }),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let minimal_url = format!("http://{}/", listener.local_addr().expect("addr"));
     tokio::spawn(async move { axum::serve(listener, minimal).await });
 
@@ -283,7 +285,9 @@ async fn api() {
         .sessions_create(NewSession::for_amount("5.00"), None)
         .await
         .expect("session");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
     tokio::spawn(chaintill::engine::api::serve(
         svc.clone(),
@@ -303,7 +307,18 @@ async fn api() {
     );
     // Prime the replayed answer.
     let _ = std::process::Command::new("curl")
-        .args(["-s", "-o", "/dev/null", "-X", "POST", "-H", &format!("Authorization: Bearer {key}"), "-H", "Idempotency-Key: replayed-key", "-d"])
+        .args([
+            "-s",
+            "-o",
+            "/dev/null",
+            "-X",
+            "POST",
+            "-H",
+            &format!("Authorization: Bearer {key}"),
+            "-H",
+            "Idempotency-Key: replayed-key",
+            "-d",
+        ])
         .arg(body.replace("\\\"", "\""))
         .arg(format!("{base}/api/v1/checkout_sessions"))
         .status();
@@ -312,10 +327,26 @@ async fn api() {
     println!("| request | req/s | p50 | p99 | non-2xx | vs minimal axum |");
     println!("|---|---|---|---|---|---|");
     let rows = [
-        ("minimal axum handler (GET, 11-byte JSON)", minimal_url.clone(), String::new()),
-        ("GET /checkout_sessions/{id}", format!("{base}/api/v1/checkout_sessions/{}", session.id), auth.clone()),
-        ("POST /checkout_sessions, idempotent replay", format!("{base}/api/v1/checkout_sessions"), replay),
-        ("POST /checkout_sessions, new key each (creates)", format!("{base}/api/v1/checkout_sessions"), fresh),
+        (
+            "minimal axum handler (GET, 11-byte JSON)",
+            minimal_url.clone(),
+            String::new(),
+        ),
+        (
+            "GET /checkout_sessions/{id}",
+            format!("{base}/api/v1/checkout_sessions/{}", session.id),
+            auth.clone(),
+        ),
+        (
+            "POST /checkout_sessions, idempotent replay",
+            format!("{base}/api/v1/checkout_sessions"),
+            replay,
+        ),
+        (
+            "POST /checkout_sessions, new key each (creates)",
+            format!("{base}/api/v1/checkout_sessions"),
+            fresh,
+        ),
     ];
     let mut baseline = None;
     for (name, url, script) in rows {

@@ -37,6 +37,17 @@ pub struct ApiKey {
 }
 
 type KeyRow = (String, String, String, bool, String, i64, Option<i64>);
+/// A key row followed by its stored hash.
+type AuthRow = (
+    String,
+    String,
+    String,
+    bool,
+    String,
+    i64,
+    Option<i64>,
+    String,
+);
 
 impl ApiKey {
     fn from_row((id, name, mode, restricted, last4, created, revoked): KeyRow) -> Self {
@@ -149,13 +160,12 @@ pub async fn authenticate(pool: &SqlitePool, token: &str) -> Result<ApiKey> {
         return Err(unauthorized());
     }
     let presented = hash(token);
-    let row: Option<(String, String, String, bool, String, i64, Option<i64>, String)> =
-        sqlx::query_as(&format!(
-            "SELECT {COLUMNS}, secret_hash FROM api_keys WHERE secret_hash = ?"
-        ))
-        .bind(&presented)
-        .fetch_optional(pool)
-        .await?;
+    let row: Option<AuthRow> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS}, secret_hash FROM api_keys WHERE secret_hash = ?"
+    ))
+    .bind(&presented)
+    .fetch_optional(pool)
+    .await?;
     match row {
         Some((id, name, mode, restricted, last4, created, revoked, stored))
             if bool::from(stored.as_bytes().ct_eq(presented.as_bytes())) =>
@@ -163,7 +173,9 @@ pub async fn authenticate(pool: &SqlitePool, token: &str) -> Result<ApiKey> {
             if revoked.is_some() {
                 return Err(Error::Unauthorized("this API key has been revoked".into()));
             }
-            Ok(ApiKey::from_row((id, name, mode, restricted, last4, created, revoked)))
+            Ok(ApiKey::from_row((
+                id, name, mode, restricted, last4, created, revoked,
+            )))
         }
         _ => Err(unauthorized()),
     }

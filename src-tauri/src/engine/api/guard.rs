@@ -157,7 +157,10 @@ fn replay(stored: Stored, hash: &str) -> Result<Response, ApiError> {
     let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
     let mut res = (status, Bytes::from(stored.body)).into_response();
     let h = res.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     h.insert(REPLAYED, HeaderValue::from_static("true"));
     Ok(res)
 }

@@ -41,7 +41,10 @@ pub fn routes() -> Router<ApiState> {
             "/checkout/assets/checkout.css",
             get(|| async { asset(STYLE, "text/css; charset=utf-8") }),
         )
-        .route("/checkout/assets/favicon.svg", get(|| async { asset(ICON, "image/svg+xml") }))
+        .route(
+            "/checkout/assets/favicon.svg",
+            get(|| async { asset(ICON, "image/svg+xml") }),
+        )
         .route("/checkout/{id}", get(page))
         .route("/checkout/{id}/qr.svg", get(qr))
         .route("/checkout/{id}/state", get(state))

@@ -325,10 +325,16 @@ async fn session_routes_answer_in_the_documented_shapes() {
         (code, e["error"]["code"].as_str()),
         (404, Some("resource_missing"))
     );
-    let (code, _) = api
-        .call("GET", "/api/v1/checkout_sessions/nope", None)
-        .await;
-    assert_eq!(code, 404);
+    for bad in ["nope", "%a0", "%ff%fe"] {
+        let (code, e) = api
+            .call("GET", &format!("/api/v1/checkout_sessions/{bad}"), None)
+            .await;
+        assert_eq!(
+            (code, e["error"]["code"].as_str()),
+            (404, Some("resource_missing")),
+            "{bad}"
+        );
+    }
     let (code, e) = api
         .call(
             "POST",

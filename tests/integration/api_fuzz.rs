@@ -139,7 +139,10 @@ fn malformed_requests_never_cause_a_5xx_and_create_nothing() {
         })
     };
     let mut runner = TestRunner::new(Config {
-        cases: 400,
+        cases: std::env::var("FUZZ_CASES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(400),
         failure_persistence: None,
         ..Config::default()
     });

@@ -86,6 +86,7 @@ async fn the_page_shows_what_is_needed_to_pay_and_never_metadata() {
         "/checkout/nope",
         "/checkout/nope/qr.svg",
         "/checkout/nope/events",
+        "/checkout/%a0",
     ] {
         let res = api
             .http

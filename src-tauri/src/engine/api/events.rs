@@ -2,13 +2,13 @@
 
 use super::error::{ApiError, ErrorBody};
 use super::guard::Caller;
-use super::input::{int_param, json, query};
+use super::input::{int_param, json, query, PathId};
 use super::{ok, ApiState};
 use crate::engine::checkout::Page;
 use crate::engine::events::{self, Event, EventQuery};
 use crate::engine::webhooks::{self, Attempt};
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::response::Response;
 use axum::Extension;
 use serde::Deserialize;
@@ -65,7 +65,7 @@ pub async fn list(
 pub async fn get(
     State(st): State<ApiState>,
     Extension(caller): Extension<Caller>,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Result<Response, ApiError> {
     ok(&events::get(st.svc.pool(), &id, caller.scope()).await?)
 }
@@ -90,7 +90,7 @@ pub async fn get(
 pub async fn resend(
     State(st): State<ApiState>,
     Extension(caller): Extension<Caller>,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let req: Resend = json(&body)?;

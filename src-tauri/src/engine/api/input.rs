@@ -2,6 +2,9 @@
 //! naming the field) and query strings (unknown or repeated parameters are refused).
 
 use super::error::ApiError;
+use axum::extract::{FromRequestParts, Path};
+use axum::http::request::Parts;
+use axum::http::StatusCode;
 use serde::de::DeserializeOwned;
 use serde_json::error::Category;
 use std::collections::HashMap;
@@ -87,6 +90,26 @@ fn body_error(path: &str, e: &serde_json::Error) -> ApiError {
 /// serde_json appends " at line L column C"; for a field error the field name says more.
 fn strip_position(text: &str) -> &str {
     text.rsplit_once(" at line ").map_or(text, |(head, _)| head)
+}
+
+/// The `{id}` of a route. An id that is not even text (bad percent-encoding) is a 404 in the
+/// API's error shape, like any other unknown id.
+pub struct PathId(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for PathId {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        match Path::<String>::from_request_parts(parts, state).await {
+            Ok(Path(id)) => Ok(PathId(id)),
+            Err(_) => Err(ApiError::new(
+                StatusCode::NOT_FOUND,
+                "invalid_request_error",
+                "resource_missing",
+                "no such object: the id in the path is not valid",
+            )),
+        }
+    }
 }
 
 /// A query string's parameters, refusing names outside `allowed` and repeated names.

@@ -8,7 +8,8 @@ use crate::engine::checkout::settle::Status;
 use crate::engine::clock::format_time;
 use crate::engine::money::{format_atomic, parse_atomic};
 use crate::engine::{Error, Result};
-use axum::extract::{Path, State};
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -162,6 +163,25 @@ fn failure(e: Error) -> Response {
     )
 }
 
+/// The `{id}` of a page route; an id that is not even text gets the not-found page.
+struct PageId(String);
+
+impl<S: Send + Sync> FromRequestParts<S> for PageId {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
+        Path::<String>::from_request_parts(parts, state)
+            .await
+            .map(|Path(id)| PageId(id))
+            .map_err(|_| {
+                failure(Error::NotFound {
+                    kind: "checkout_session",
+                    id: String::new(),
+                })
+            })
+    }
+}
+
 /// HTML-escapes text for element content and quoted attributes.
 fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -213,7 +233,7 @@ fn render(p: &PublicSession) -> String {
         .replace("{{server_now}}", &now)
 }
 
-async fn page(State(st): State<ApiState>, Path(id): Path<String>) -> Response {
+async fn page(State(st): State<ApiState>, PageId(id): PageId) -> Response {
     match load(&st, &id).await {
         Ok(p) => secure(
             (
@@ -226,14 +246,14 @@ async fn page(State(st): State<ApiState>, Path(id): Path<String>) -> Response {
     }
 }
 
-async fn qr(State(st): State<ApiState>, Path(id): Path<String>) -> Response {
+async fn qr(State(st): State<ApiState>, PageId(id): PageId) -> Response {
     match st.svc.sessions_qr(&id, None).await {
         Ok(svg) => secure(([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response()),
         Err(e) => failure(e),
     }
 }
 
-async fn state(State(st): State<ApiState>, Path(id): Path<String>) -> Response {
+async fn state(State(st): State<ApiState>, PageId(id): PageId) -> Response {
     match load(&st, &id).await {
         Ok(p) => secure(
             (
@@ -246,7 +266,7 @@ async fn state(State(st): State<ApiState>, Path(id): Path<String>) -> Response {
     }
 }
 
-async fn events(State(st): State<ApiState>, Path(id): Path<String>) -> Response {
+async fn events(State(st): State<ApiState>, PageId(id): PageId) -> Response {
     let first = match load(&st, &id).await {
         Ok(p) => p,
         Err(e) => return failure(e),

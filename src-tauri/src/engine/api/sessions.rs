@@ -2,12 +2,12 @@
 
 use super::error::{ApiError, ErrorBody};
 use super::guard::Caller;
-use super::input::{int_param, json, query};
+use super::input::{int_param, json, query, PathId};
 use super::{ok, ApiState};
 use crate::engine::checkout::model::CheckoutSession;
 use crate::engine::checkout::{ListQuery, NewSession, Page};
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::response::Response;
 use axum::Extension;
 
@@ -52,7 +52,7 @@ pub async fn create(
 pub async fn get(
     State(st): State<ApiState>,
     Extension(caller): Extension<Caller>,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Result<Response, ApiError> {
     ok(&st.svc.sessions_get(&id, caller.scope()).await?)
 }
@@ -105,7 +105,7 @@ pub async fn list(
 pub async fn cancel(
     State(st): State<ApiState>,
     Extension(caller): Extension<Caller>,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     json::<super::Empty>(&body)?;

@@ -2,12 +2,12 @@
 //! them apart), so any unrestricted key manages them.
 
 use super::error::{ApiError, ErrorBody};
-use super::input::{int_param, json, query};
+use super::input::{int_param, json, query, PathId};
 use super::{ok, ApiState};
 use crate::engine::checkout::Page;
 use crate::engine::webhooks::{self, Attempt, Endpoint, NewSecret};
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -96,7 +96,7 @@ pub async fn list(
         (status = 404, description = "No such endpoint", body = ErrorBody),
     ),
     security(("bearer" = [])))]
-pub async fn get(State(st): State<ApiState>, Path(id): Path<String>) -> Result<Response, ApiError> {
+pub async fn get(State(st): State<ApiState>, PathId(id): PathId) -> Result<Response, ApiError> {
     ok(&webhooks::get(&st.svc, &id).await?)
 }
 
@@ -112,10 +112,7 @@ pub async fn get(State(st): State<ApiState>, Path(id): Path<String>) -> Result<R
         (status = 404, description = "No such endpoint", body = ErrorBody),
     ),
     security(("bearer" = [])))]
-pub async fn delete(
-    State(st): State<ApiState>,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
+pub async fn delete(State(st): State<ApiState>, PathId(id): PathId) -> Result<Response, ApiError> {
     let ep = webhooks::remove(&st.svc, &id).await?;
     ok(&Deleted {
         id: ep.id,
@@ -140,7 +137,7 @@ pub async fn delete(
     security(("bearer" = [])))]
 pub async fn rotate(
     State(st): State<ApiState>,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     json::<super::Empty>(&body)?;
@@ -163,7 +160,7 @@ pub async fn rotate(
     security(("bearer" = [])))]
 pub async fn test(
     State(st): State<ApiState>,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     json::<super::Empty>(&body)?;
@@ -188,7 +185,7 @@ pub async fn test(
     security(("bearer" = [])))]
 pub async fn attempts(
     State(st): State<ApiState>,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let p = query(raw.as_deref(), &["limit", "startingAfter"])?;

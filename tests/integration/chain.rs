@@ -165,7 +165,16 @@ async fn wait_status(
     id: &str,
     status: &str,
 ) -> chaintill::engine::checkout::model::CheckoutSession {
-    for _ in 0..400 {
+    wait_status_within(svc, id, status, Duration::from_secs(10)).await
+}
+
+async fn wait_status_within(
+    svc: &Service,
+    id: &str,
+    status: &str,
+    limit: Duration,
+) -> chaintill::engine::checkout::model::CheckoutSession {
+    for _ in 0..limit.as_millis() / 25 {
         let s = svc.sessions_get(id, None).await.unwrap();
         if s.status.as_str() == status {
             return s;
@@ -749,8 +758,9 @@ async fn the_node_cut_and_restored_misses_nothing_and_a_dead_url_fails_over() {
     let using = svc.chain_status()[0].rpc_url.clone().unwrap();
     assert_eq!(using.trim_end_matches('/'), relay.url);
 
-    // The node becomes unreachable; payments and blocks keep coming meanwhile.
+    // The node becomes unreachable for a minute; payments and blocks keep coming meanwhile.
     relay.cut();
+    let cut_at = std::time::Instant::now();
     pay(&p, &t.address, wei(&t)).await;
     mine(&p, 5).await;
     let mut saw_down = false;
@@ -767,9 +777,20 @@ async fn the_node_cut_and_restored_misses_nothing_and_a_dead_url_fails_over() {
         "pending"
     );
 
+    while cut_at.elapsed() < Duration::from_secs(60) {
+        mine(&p, 1).await;
+        tokio::time::sleep(Duration::from_secs(5)).await;
+    }
+    assert_eq!(
+        svc.sessions_get(&t.id, None).await.unwrap().status.as_str(),
+        "pending",
+        "nothing can be seen while the node is cut off"
+    );
+
+    // Restored: the watcher reconnects within its longest backoff (30 s) and catches up.
     relay.restore();
-    wait_status(&svc, &s.id, "paid").await;
-    wait_status(&svc, &t.id, "paid").await;
+    wait_status_within(&svc, &s.id, "paid", Duration::from_secs(45)).await;
+    wait_status_within(&svc, &t.id, "paid", Duration::from_secs(45)).await;
     let health = &svc.chain_status()[0];
     assert!(health.connected && health.error.is_none(), "{health:?}");
     let _ = stop.send(true);

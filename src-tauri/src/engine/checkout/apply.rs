@@ -176,8 +176,11 @@ pub async fn prune_pending(
 ) -> Result<Vec<String>> {
     let mut tx = svc.begin_write().await?;
     let mut ids: Vec<String> = sqlx::query_scalar(
-        "DELETE FROM payments WHERE block_number IS NULL AND seen_at < ? \
-         AND session_id IN (SELECT id FROM checkout_sessions WHERE network_id = ?) RETURNING session_id",
+        // Driven by the partial index of mempool payments; `IN (SELECT … network)` would list
+        // every session of the network on every block.
+        "DELETE FROM payments WHERE block_number IS NULL AND seen_at < ?1 \
+         AND EXISTS (SELECT 1 FROM checkout_sessions s WHERE s.id = payments.session_id AND s.network_id = ?2) \
+         RETURNING session_id",
     )
     .bind((svc.now() - max_age).timestamp_millis())
     .bind(network_id)

@@ -55,11 +55,18 @@ async fn chainlink(
         let provider = match connected {
             Ok(Ok(p)) => p,
             Ok(Err(e)) => {
-                last_error = format!("{}: {e}", url.0);
+                let shown = crate::engine::chain::shown_url(url.0.as_str());
+                last_error = format!(
+                    "{shown}: {}",
+                    crate::engine::chain::redacted(&e.to_string(), url.0.as_str())
+                );
                 continue;
             }
             Err(_) => {
-                last_error = format!("{}: no answer within 5 s", url.0);
+                last_error = format!(
+                    "{}: no answer within 5 s",
+                    crate::engine::chain::shown_url(url.0.as_str())
+                );
                 continue;
             }
         };

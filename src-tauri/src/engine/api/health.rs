@@ -72,7 +72,7 @@ pub async fn health(State(st): State<ApiState>) -> Result<Response, ApiError> {
                 chain_id: n.chain_id(),
                 mode: n.mode.as_str(),
                 connected: s.is_some_and(|s| s.connected),
-                rpc: s.and_then(|s| s.rpc_url.as_deref()).and_then(origin),
+                rpc: s.and_then(|s| s.rpc_url.clone()),
                 head: s.and_then(|s| s.head),
                 processed: s.and_then(|s| s.processed),
                 lag: s.and_then(|s| s.lag),
@@ -91,24 +91,4 @@ pub async fn health(State(st): State<ApiState>) -> Result<Response, ApiError> {
         version: env!("CARGO_PKG_VERSION").to_string(),
         networks,
     })
-}
-
-fn origin(url: &str) -> Option<String> {
-    let u = url::Url::parse(url).ok()?;
-    Some(u.origin().ascii_serialization())
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn rpc_urls_lose_their_paths() {
-        assert_eq!(
-            super::origin("https://eth-mainnet.g.alchemy.com/v2/SECRETKEY").as_deref(),
-            Some("https://eth-mainnet.g.alchemy.com")
-        );
-        assert_eq!(
-            super::origin("ws://127.0.0.1:8545").as_deref(),
-            Some("ws://127.0.0.1:8545")
-        );
-    }
 }

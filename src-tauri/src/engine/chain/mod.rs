@@ -33,6 +33,24 @@ const PENDING_MAX_AGE_MINUTES: i64 = 30;
 /// Longest wait between reconnection attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
+/// An RPC URL as it may be shown or logged: scheme://host:port only, since node providers put
+/// API keys in paths and queries.
+pub fn shown_url(url: &str) -> String {
+    url::Url::parse(url)
+        .map(|u| u.origin().ascii_serialization())
+        .unwrap_or_else(|_| "(invalid URL)".into())
+}
+
+/// `text` with `url` (as written, or as normalised by a URL parser) in its shown form.
+pub fn redacted(text: &str, url: &str) -> String {
+    let shown = shown_url(url);
+    let mut out = text.replace(url, &shown);
+    if let Ok(parsed) = url::Url::parse(url) {
+        out = out.replace(parsed.as_str(), &shown);
+    }
+    out
+}
+
 /// What the health endpoint and the window show about one network.
 #[derive(Debug, Clone, Serialize, Default, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -43,7 +61,7 @@ pub struct ChainStatus {
     pub chain_id: u64,
     /// Whether a node is connected and answering.
     pub connected: bool,
-    /// The node in use.
+    /// The node in use, as scheme://host:port only (see [`shown_url`]).
     pub rpc_url: Option<String>,
     /// Chain head as last seen.
     pub head: Option<u64>,
@@ -131,29 +149,30 @@ impl Watcher {
         let mut backoff = Duration::from_secs(1);
         while !*shutdown.borrow() {
             let url = urls[index % urls.len()].clone();
+            let shown = shown_url(&url);
             match self.connect(&url).await {
                 Ok(provider) => {
                     backoff = Duration::from_secs(1);
                     self.report(|s| {
                         s.connected = true;
-                        s.rpc_url = Some(url.clone());
+                        s.rpc_url = Some(shown.clone());
                         s.error = None;
                     });
-                    tracing::info!(network = self.network.id(), rpc = %url, "watching the chain");
+                    tracing::info!(network = self.network.id(), rpc = %shown, "watching the chain");
                     let err = self.follow(&provider, &url, &mut shutdown).await;
                     if *shutdown.borrow() {
                         return;
                     }
-                    let msg = err.to_string();
-                    tracing::warn!(network = self.network.id(), rpc = %url, error = %msg, "lost the node; failing over");
+                    let msg = redacted(&err.to_string(), &url);
+                    tracing::warn!(network = self.network.id(), rpc = %shown, error = %msg, "lost the node; failing over");
                     self.report(|s| {
                         s.connected = false;
-                        s.error = Some(format!("{url}: {msg}"));
+                        s.error = Some(format!("{shown}: {msg}"));
                     });
                 }
                 Err(e) => {
-                    let msg = e.to_string();
-                    tracing::warn!(network = self.network.id(), rpc = %url, error = %msg, "cannot use this node");
+                    let msg = redacted(&e.to_string(), &url);
+                    tracing::warn!(network = self.network.id(), rpc = %shown, error = %msg, "cannot use this node");
                     self.report(|s| {
                         s.connected = false;
                         s.error = Some(msg.clone());
@@ -173,19 +192,20 @@ impl Watcher {
     }
 
     async fn connect(&self, url: &str) -> Result<DynProvider> {
+        let shown = shown_url(url);
         let provider =
             tokio::time::timeout(Duration::from_secs(10), ProviderBuilder::new().connect(url))
                 .await
-                .map_err(|_| Error::Internal(format!("{url}: no answer within 10 s")))?
-                .map_err(|e| Error::Internal(format!("{url}: cannot connect: {e}")))?
+                .map_err(|_| Error::Internal(format!("{shown}: no answer within 10 s")))?
+                .map_err(|e| Error::Internal(format!("{shown}: cannot connect: {e}")))?
                 .erased();
         let chain_id = provider
             .get_chain_id()
             .await
-            .map_err(|e| Error::Internal(format!("{url}: eth_chainId failed: {e}")))?;
+            .map_err(|e| Error::Internal(format!("{shown}: eth_chainId failed: {e}")))?;
         if chain_id != self.network.chain_id() {
             return Err(Error::Internal(format!(
-                "{url} is chain {chain_id}, but chaintill.toml says network `{}` is chain {}; not watching it through this node",
+                "{shown} is chain {chain_id}, but chaintill.toml says network `{}` is chain {}; not watching it through this node",
                 self.network.id(),
                 self.network.chain_id()
             )));
@@ -452,4 +472,18 @@ pub fn spawn_all(
         .iter()
         .map(|n| tokio::spawn(Watcher::new(svc.clone(), n.clone(), timing).run(shutdown.clone())))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rpc_urls_are_shown_without_paths_or_queries() {
+        let key_url = "https://eth-mainnet.g.alchemy.com/v2/SECRETKEY?x=1";
+        assert_eq!(shown_url(key_url), "https://eth-mainnet.g.alchemy.com");
+        assert_eq!(shown_url("ws://127.0.0.1:8545"), "ws://127.0.0.1:8545");
+        let msg = format!("error sending request for url ({key_url})");
+        assert!(!redacted(&msg, key_url).contains("SECRETKEY"));
+    }
 }

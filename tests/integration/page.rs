@@ -160,3 +160,35 @@ async fn next_event(
         buf.push_str(std::str::from_utf8(&chunk).unwrap());
     }
 }
+
+#[tokio::test]
+async fn the_engine_stops_on_sigterm_while_a_customer_page_is_streaming() {
+    let shop = crate::common::Shop::with_test_wallet();
+    let (mut engine, base) = shop.serve_api();
+    let s = shop.json(&["sessions", "create", "--amount", "2.00"]);
+    let id = s["id"].as_str().unwrap();
+    let res = reqwest::get(format!("{base}/checkout/{id}/events"))
+        .await
+        .unwrap();
+    let mut stream = res.bytes_stream();
+    let mut buf = String::new();
+    assert_eq!(next_event(&mut stream, &mut buf).await["status"], "pending");
+
+    let term = std::process::Command::new("kill")
+        .arg("-TERM")
+        .arg(engine.id().to_string())
+        .status()
+        .unwrap();
+    assert!(term.success());
+    for _ in 0..200 {
+        if let Some(status) = engine.try_wait().unwrap() {
+            assert!(status.success(), "{status:?}");
+            // The stream was ended by the server, not cut.
+            assert!(stream.next().await.is_none());
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let _ = engine.kill();
+    panic!("`chaintill serve` did not stop within 10 s of SIGTERM with an event stream open");
+}

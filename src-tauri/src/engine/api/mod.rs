@@ -37,6 +37,8 @@ pub struct Inner {
     limiter: limit::RateLimiter,
     inflight: idempotency::InFlight,
     openapi: Bytes,
+    /// Turns true when the server shuts down, so endless event streams end and let it.
+    stopping: tokio::sync::watch::Receiver<bool>,
 }
 
 impl std::ops::Deref for ApiState {
@@ -64,9 +66,10 @@ fn ok<T: Serialize>(value: &T) -> std::result::Result<Response, ApiError> {
         .into_response())
 }
 
-/// The whole HTTP surface for `svc`.
-pub fn router(svc: Service) -> Router {
+/// The whole HTTP surface for `svc`; its event streams end when `stopping` turns true.
+pub fn router(svc: Service, stopping: tokio::sync::watch::Receiver<bool>) -> Router {
     let st = ApiState(Arc::new(Inner {
+        stopping,
         limiter: limit::RateLimiter::new(svc.config().api.rate_limit_per_second.get() as u64),
         svc,
         inflight: idempotency::InFlight::default(),
@@ -159,7 +162,12 @@ pub async fn serve(
             }
         })
     };
-    let app = router(svc);
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let app = router(svc, stop_rx);
+    let shutdown = async move {
+        shutdown.await;
+        let _ = stop_tx.send(true);
+    };
     if let Err(e) = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await

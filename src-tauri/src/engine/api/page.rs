@@ -295,7 +295,11 @@ fn updates(
                         return Some((Ok(event), (st, id, changes, Some(p), None)));
                     }
                 }
-                let _ = tokio::time::timeout(STREAM_REFRESH, changes.changed()).await;
+                let mut stopping = st.stopping.clone();
+                tokio::select! {
+                    _ = tokio::time::timeout(STREAM_REFRESH, changes.changed()) => {}
+                    _ = stopping.wait_for(|s| *s) => return None,
+                }
                 match load(&st, &id).await {
                     Ok(p) => next = Some(p),
                     Err(e) => {

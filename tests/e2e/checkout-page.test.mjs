@@ -7,7 +7,7 @@ import { spawn, execFileSync } from "node:child_process";
 import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import net from "node:net";
+import { freePort, startDevnet } from "./devnet.mjs";
 import { chromium } from "playwright-core";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
@@ -15,27 +15,9 @@ const BIN = process.env.CHAINTILL_BIN ?? path.join(ROOT, "target/debug/chaintill
 const SHOTS = path.join(ROOT, "docs/screenshots");
 const PHRASE = "test test test test test test test test test test test junk";
 
-let anvil, engine, browser, dataDir, rpcUrl, api, key;
+let anvil, engine, browser, dataDir, rpc, api, key;
 
-async function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
-async function rpc(method, params = []) {
-  const res = await fetch(rpcUrl, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
-  });
-  const json = await res.json();
-  if (json.error) throw new Error(`${method}: ${json.error.message}`);
-  return json.result;
-}
 
 async function until(what, fn, timeoutMs = 30_000) {
   const end = Date.now() + timeoutMs;
@@ -64,15 +46,11 @@ async function createSession(body) {
 
 before(async () => {
   dataDir = mkdtempSync(path.join(tmpdir(), "chaintill-page-"));
-  const anvilPort = await freePort();
+  anvil = await startDevnet();
+  rpc = anvil.rpc;
+  const anvilPort = anvil.port;
   const apiPort = await freePort();
-  rpcUrl = `http://127.0.0.1:${anvilPort}`;
   api = `http://127.0.0.1:${apiPort}`;
-  anvil = spawn(path.join(ROOT, "node_modules/.bin/anvil"), [
-    "--port", String(anvilPort),
-    "--mnemonic", "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about",
-  ], { stdio: "ignore" });
-  await until("anvil", async () => (await rpc("eth_chainId")) === "0x7a69");
   writeFileSync(
     path.join(dataDir, "chaintill.toml"),
     `[store]\nname = "Corner Coffee"\n\n[api]\nbind = "127.0.0.1:${apiPort}"\npublic_url = "${api}"\n\n` +

@@ -6,7 +6,7 @@ import { spawn, execFileSync } from "node:child_process";
 import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import net from "node:net";
+import { freePort, startDevnet } from "./devnet.mjs";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const BIN = process.env.CHAINTILL_BIN ?? path.join(ROOT, "target/debug/chaintill");
@@ -19,28 +19,9 @@ let base;
 let sid;
 let dataDir;
 let anvil;
-let rpcUrl;
+let rpc;
 
-// JSON-RPC to the devnet, as a customer's wallet would talk to it.
-async function rpc(method, params = []) {
-  const res = await fetch(rpcUrl, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
-  });
-  const json = await res.json();
-  if (json.error) throw new Error(`${method}: ${json.error.message}`);
-  return json.result;
-}
 
-async function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function wd(method, url, body) {
   const res = await fetch(`${base}${url}`, {
@@ -88,14 +69,9 @@ const cli = (...args) => execFileSync(BIN, ["--data-dir", dataDir, ...args], { e
 
 before(async () => {
   dataDir = mkdtempSync(path.join(tmpdir(), "chaintill-e2e-"));
-  // A devnet whose funded accounts are not the shop's addresses (another mnemonic).
-  const anvilPort = await freePort();
-  rpcUrl = `http://127.0.0.1:${anvilPort}`;
-  anvil = spawn(path.join(ROOT, "node_modules/.bin/anvil"), [
-    "--port", String(anvilPort),
-    "--mnemonic", "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about",
-  ], { stdio: "ignore" });
-  await until("anvil", async () => (await rpc("eth_chainId")) === "0x7a69");
+  anvil = await startDevnet();
+  rpc = anvil.rpc;
+  const anvilPort = anvil.port;
   writeFileSync(
     path.join(dataDir, "chaintill.toml"),
     `[store]\nname = "Corner Coffee"\n\n[api]\nbind = "127.0.0.1:0"\n\n[[networks]]\nid = "local"\nname = "Local devnet"\nchain_id = 31337\n` +

@@ -1,0 +1,47 @@
+// Shared by the e2e tests: free ports and a real anvil devnet whose funded accounts are not the
+// shop's addresses (another mnemonic than the shop's test phrase).
+import { spawn } from "node:child_process";
+import path from "node:path";
+import net from "node:net";
+
+const ROOT = path.resolve(import.meta.dirname, "../..");
+
+/** A TCP port nobody listens on right now. */
+export async function freePort() {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts anvil; resolves once it answers. `rpc` talks to it as a customer's wallet would. */
+export async function startDevnet() {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn(path.join(ROOT, "node_modules/.bin/anvil"), [
+    "--port", String(port),
+    "--mnemonic", "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about",
+  ], { stdio: "ignore" });
+  async function rpc(method, params = []) {
+    const res = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+    });
+    const json = await res.json();
+    if (json.error) throw new Error(`${method}: ${json.error.message}`);
+    return json.result;
+  }
+  const end = Date.now() + 30_000;
+  for (;;) {
+    try {
+      if ((await rpc("eth_chainId")) === "0x7a69") break;
+    } catch {
+      if (Date.now() > end) throw new Error("anvil did not start within 30 s");
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { port, url, rpc, kill: () => child.kill() };
+}

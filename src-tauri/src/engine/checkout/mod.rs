@@ -349,12 +349,14 @@ pub(crate) async fn row(conn: &mut SqliteConnection, id: &str) -> Result<Option<
     )
 }
 
-/// A session row with its network's chain head, in one statement.
+/// A session row with its network's chain head and its payments (JSON), in one statement:
+/// every statement is a round trip to SQLite's worker thread.
 #[derive(sqlx::FromRow)]
 struct RowWithHead {
     #[sqlx(flatten)]
     row: SessionRow,
     chain_head: Option<i64>,
+    payments_json: String,
 }
 
 pub(crate) async fn payments(conn: &mut SqliteConnection, id: &str) -> Result<Vec<PaymentRow>> {
@@ -373,17 +375,26 @@ pub(crate) async fn load(
     id: &SessionId,
 ) -> Result<CheckoutSession> {
     let found: Option<RowWithHead> = sqlx::query_as(
-        "SELECT s.*, (SELECT head FROM chain_state c WHERE c.network_id = s.network_id) AS chain_head \
+        "SELECT s.*, (SELECT head FROM chain_state c WHERE c.network_id = s.network_id) AS chain_head, \
+         (SELECT json_group_array(json_object('tx_hash', tx_hash, 'log_index', log_index, 'from_address', from_address, \
+                 'block_number', block_number, 'block_hash', block_hash, 'amount_atomic', amount_atomic, \
+                 'seen_at', seen_at, 'block_timestamp', block_timestamp, 'late_notified', late_notified)) \
+          FROM (SELECT * FROM payments p WHERE p.session_id = s.id ORDER BY seen_at, id)) AS payments_json \
          FROM checkout_sessions s WHERE s.id = ?",
     )
     .bind(id.as_str())
     .fetch_optional(&mut *conn)
     .await?;
-    let RowWithHead { row: r, chain_head } = found.ok_or_else(|| Error::NotFound {
+    let RowWithHead {
+        row: r,
+        chain_head,
+        payments_json,
+    } = found.ok_or_else(|| Error::NotFound {
         kind: "checkout_session",
         id: id.to_string(),
     })?;
-    let p = payments(conn, id.as_str()).await?;
+    let p: Vec<PaymentRow> = serde_json::from_str(&payments_json)
+        .map_err(|e| Error::Storage(format!("payments of {id} are unreadable: {e}")))?;
     let head = chain_head.and_then(|h| u64::try_from(h).ok());
     CheckoutSession::from_rows(&r, &p, head, &svc.config().api.public_url.0)
 }

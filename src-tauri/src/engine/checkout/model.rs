@@ -41,7 +41,7 @@ pub struct SessionRow {
 }
 
 /// A stored payment row.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow, serde::Deserialize)]
 pub struct PaymentRow {
     pub tx_hash: String,
     pub log_index: Option<i64>,

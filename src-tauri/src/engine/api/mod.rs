@@ -20,7 +20,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{middleware, Router};
 use error::ApiError;
-pub use guard::{MAX_BODY_BYTES, REPLAYED};
 use serde::{Deserialize, Serialize};
 use std::future::Future;
 use std::net::SocketAddr;

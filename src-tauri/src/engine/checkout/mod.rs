@@ -349,14 +349,32 @@ pub(crate) async fn row(conn: &mut SqliteConnection, id: &str) -> Result<Option<
     )
 }
 
-/// A session row with its network's chain head and its payments (JSON), in one statement:
-/// every statement is a round trip to SQLite's worker thread.
+/// Sessions (`s`) with their network's chain head and their payments as JSON, so a session
+/// loads in one statement: every statement is a round trip to SQLite's worker thread.
+const SELECT_FULL: &str = "SELECT s.*, (SELECT head FROM chain_state c WHERE c.network_id = s.network_id) AS chain_head, \
+     (SELECT json_group_array(json_object('tx_hash', tx_hash, 'log_index', log_index, 'from_address', from_address, \
+             'block_number', block_number, 'block_hash', block_hash, 'amount_atomic', amount_atomic, \
+             'seen_at', seen_at, 'block_timestamp', block_timestamp, 'late_notified', late_notified)) \
+      FROM (SELECT * FROM payments p WHERE p.session_id = s.id ORDER BY seen_at, id)) AS payments_json \
+     FROM checkout_sessions s";
+
+/// One row of [`SELECT_FULL`].
 #[derive(sqlx::FromRow)]
-struct RowWithHead {
+struct FullRow {
     #[sqlx(flatten)]
     row: SessionRow,
     chain_head: Option<i64>,
     payments_json: String,
+}
+
+impl FullRow {
+    fn view(&self, svc: &Service) -> Result<CheckoutSession> {
+        let payments: Vec<PaymentRow> = serde_json::from_str(&self.payments_json).map_err(|e| {
+            Error::Storage(format!("payments of {} are unreadable: {e}", self.row.id))
+        })?;
+        let head = self.chain_head.and_then(|h| u64::try_from(h).ok());
+        CheckoutSession::from_rows(&self.row, &payments, head, &svc.config().api.public_url.0)
+    }
 }
 
 pub(crate) async fn payments(conn: &mut SqliteConnection, id: &str) -> Result<Vec<PaymentRow>> {
@@ -374,29 +392,16 @@ pub(crate) async fn load(
     svc: &Service,
     id: &SessionId,
 ) -> Result<CheckoutSession> {
-    let found: Option<RowWithHead> = sqlx::query_as(
-        "SELECT s.*, (SELECT head FROM chain_state c WHERE c.network_id = s.network_id) AS chain_head, \
-         (SELECT json_group_array(json_object('tx_hash', tx_hash, 'log_index', log_index, 'from_address', from_address, \
-                 'block_number', block_number, 'block_hash', block_hash, 'amount_atomic', amount_atomic, \
-                 'seen_at', seen_at, 'block_timestamp', block_timestamp, 'late_notified', late_notified)) \
-          FROM (SELECT * FROM payments p WHERE p.session_id = s.id ORDER BY seen_at, id)) AS payments_json \
-         FROM checkout_sessions s WHERE s.id = ?",
-    )
-    .bind(id.as_str())
-    .fetch_optional(&mut *conn)
-    .await?;
-    let RowWithHead {
-        row: r,
-        chain_head,
-        payments_json,
-    } = found.ok_or_else(|| Error::NotFound {
-        kind: "checkout_session",
-        id: id.to_string(),
-    })?;
-    let p: Vec<PaymentRow> = serde_json::from_str(&payments_json)
-        .map_err(|e| Error::Storage(format!("payments of {id} are unreadable: {e}")))?;
-    let head = chain_head.and_then(|h| u64::try_from(h).ok());
-    CheckoutSession::from_rows(&r, &p, head, &svc.config().api.public_url.0)
+    let found: Option<FullRow> = sqlx::query_as(&format!("{SELECT_FULL} WHERE s.id = ?"))
+        .bind(id.as_str())
+        .fetch_optional(&mut *conn)
+        .await?;
+    found
+        .ok_or_else(|| Error::NotFound {
+            kind: "checkout_session",
+            id: id.to_string(),
+        })?
+        .view(svc)
 }
 
 /// Writes a session event (the outbox) inside the caller's transaction.
@@ -416,15 +421,6 @@ pub(crate) async fn raise(
     )
     .await?;
     Ok(())
-}
-
-/// The last chain head the watcher saw on a network.
-pub(crate) async fn head_of(conn: &mut SqliteConnection, network_id: &str) -> Result<Option<u64>> {
-    let head: Option<i64> = sqlx::query_scalar("SELECT head FROM chain_state WHERE network_id = ?")
-        .bind(network_id)
-        .fetch_optional(&mut *conn)
-        .await?;
-    Ok(head.and_then(|h| u64::try_from(h).ok()))
 }
 
 fn in_scope(session: &CheckoutSession, scope: Option<Mode>) -> bool {
@@ -480,10 +476,10 @@ pub async fn list(
         }
     };
     let livemode = scope.map(|m| m == Mode::Live);
-    let rows: Vec<SessionRow> = sqlx::query_as(
-        "SELECT * FROM checkout_sessions WHERE seq < ? AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR livemode = ?3) \
-         ORDER BY seq DESC LIMIT ?4",
-    )
+    let rows: Vec<FullRow> = sqlx::query_as(&format!(
+        "{SELECT_FULL} WHERE s.seq < ?1 AND (?2 IS NULL OR s.status = ?2) AND (?3 IS NULL OR s.livemode = ?3) \
+         ORDER BY s.seq DESC LIMIT ?4"
+    ))
     .bind(before)
     .bind(&q.status)
     .bind(livemode)
@@ -491,17 +487,11 @@ pub async fn list(
     .fetch_all(&mut *conn)
     .await?;
     let has_more = rows.len() as i64 > limit;
-    let mut data = Vec::with_capacity(rows.len());
-    for r in rows.iter().take(limit as usize) {
-        let p = payments(&mut conn, &r.id).await?;
-        let head = head_of(&mut conn, &r.network_id).await?;
-        data.push(CheckoutSession::from_rows(
-            r,
-            &p,
-            head,
-            &svc.config().api.public_url.0,
-        )?);
-    }
+    let data = rows
+        .iter()
+        .take(limit as usize)
+        .map(|r| r.view(svc))
+        .collect::<Result<Vec<_>>>()?;
     Ok(Page {
         object: "list",
         data,

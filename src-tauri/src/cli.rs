@@ -6,7 +6,7 @@ use crate::engine::checkout::{FiatInput, ListQuery, NewSession};
 use crate::engine::config::{Mode, CONFIG_FILE, DEFAULT_CONFIG};
 use crate::engine::service::default_data_dir;
 use crate::engine::webhooks::{self, Attempt};
-use crate::engine::{checkout, lock, logging, Error, Result, Service};
+use crate::engine::{lock, logging, Error, Result, Service};
 use clap::{Args, Parser, Subcommand};
 use serde_json::{Map, Value};
 use std::io::Read;
@@ -776,7 +776,9 @@ async fn demo(data_dir: &Path, headless: bool) -> Result<bool> {
         }
         Err(e) => return Err(e),
     }
-    let session = checkout::create(&svc, NewSession::for_amount("4.50"), None).await?;
+    let session = svc
+        .sessions_create(NewSession::for_amount("4.50"), None)
+        .await?;
     println!(
         "Demo shop ready in {}. A first session to look at: {}",
         data_dir.display(),

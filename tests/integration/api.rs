@@ -1065,6 +1065,33 @@ async fn idempotency_replays_refuses_reuse_and_survives_a_race() {
         );
     }
 
+    // Many keys at once (their creates share transactions): each key keeps its own answer,
+    // stored with its session.
+    let api_ref = &api;
+    let firsts = futures_util::future::join_all((0..32).map(|i| async move {
+        let body = create_body(&format!("{}.00", i + 1)).to_string();
+        let idem = format!("many-{i}");
+        let (code, _, s) = api_ref
+            .raw(
+                "POST",
+                path,
+                key,
+                Some(&body),
+                &[("Idempotency-Key", &idem)],
+            )
+            .await;
+        assert_eq!(code, 200, "{s}");
+        (body, idem, s)
+    }))
+    .await;
+    for (body, idem, first) in &firsts {
+        let (code, h, again) = api
+            .raw("POST", path, key, Some(body), &[("Idempotency-Key", idem)])
+            .await;
+        assert_eq!((code, again), (200, first.clone()));
+        assert_eq!(h["idempotent-replayed"], "true");
+    }
+
     // After 24 hours the key is free again.
     clock.advance(chrono::Duration::hours(25));
     let (c10, h10, s10) = api

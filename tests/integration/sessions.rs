@@ -355,3 +355,102 @@ async fn a_key_scope_keeps_modes_apart() {
         1
     );
 }
+
+/// Creates that arrive together are written in shared transactions (group commit); each caller
+/// still gets its own session, with its own address, event and deliveries.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_creates_are_batched_without_crossing_wires() {
+    let shop = Shop::with_test_wallet();
+    let svc = Service::open(shop.path()).await.unwrap();
+    let hook = |name: &'static str, events: Option<Vec<String>>| {
+        let svc = svc.clone();
+        async move {
+            chaintill::engine::webhooks::add(&svc, Some(name), "https://shop.example/hook", events)
+                .await
+                .unwrap()
+        }
+    };
+    hook("all", None).await;
+    hook("paid-only", Some(vec!["session.paid".into()])).await;
+
+    let n = 150; // more than one batch holds
+    let tasks: Vec<_> = (0..n)
+        .map(|i| {
+            let svc = svc.clone();
+            tokio::spawn(async move {
+                let mut metadata = serde_json::Map::new();
+                metadata.insert("n".into(), i.to_string().into());
+                let req = NewSession {
+                    metadata: Some(metadata),
+                    ..NewSession::for_amount(format!("{}.00", i + 1))
+                };
+                (i, svc.sessions_create(req, None).await.unwrap())
+            })
+        })
+        .collect();
+    let mut ids = HashSet::new();
+    let mut addresses = HashSet::new();
+    for t in tasks {
+        let (i, s) = t.await.unwrap();
+        assert_eq!(
+            s.metadata["n"],
+            i.to_string(),
+            "a caller got another's session"
+        );
+        let stored = svc.sessions_get(&s.id, None).await.unwrap();
+        assert_eq!(
+            serde_json::to_value(&stored).unwrap(),
+            serde_json::to_value(&s).unwrap()
+        );
+        assert!(ids.insert(s.id.clone()));
+        assert!(addresses.insert(s.address.clone()), "address reused");
+    }
+    let indexes: Vec<i64> =
+        sqlx::query_scalar("SELECT address_index FROM checkout_sessions ORDER BY address_index")
+            .fetch_all(svc.pool())
+            .await
+            .unwrap();
+    assert_eq!(indexes, (0..n).collect::<Vec<i64>>());
+    let first: String =
+        sqlx::query_scalar("SELECT address FROM checkout_sessions WHERE address_index = 1")
+            .fetch_one(svc.pool())
+            .await
+            .unwrap();
+    assert_eq!(first, "0x70997970C51812dc3A010C7d01b50e0d17dc79C8");
+    let events: Vec<String> =
+        sqlx::query_scalar("SELECT session_id FROM events WHERE type = 'session.created'")
+            .fetch_all(svc.pool())
+            .await
+            .unwrap();
+    assert_eq!(events.into_iter().collect::<HashSet<_>>(), ids);
+    assert_eq!(rows(&svc, "events").await, n);
+    // One delivery per event for the endpoint taking every type, none for the other.
+    assert_eq!(rows(&svc, "deliveries").await, n);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_batch_fails_each_of_its_callers_and_writes_nothing() {
+    let shop = Shop::empty();
+    let svc = Service::open(shop.path()).await.unwrap();
+    let tasks: Vec<_> = (0..20)
+        .map(|_| {
+            let svc = svc.clone();
+            tokio::spawn(
+                async move { svc.sessions_create(NewSession::for_amount("5"), None).await },
+            )
+        })
+        .collect();
+    for t in tasks {
+        let err = t.await.unwrap().unwrap_err();
+        assert!(err.to_string().contains("no wallet yet"), "{err}");
+    }
+    assert_eq!(rows(&svc, "checkout_sessions").await, 0);
+    assert_eq!(rows(&svc, "events").await, 0);
+}
+
+async fn rows(svc: &Service, table: &str) -> i64 {
+    sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+        .fetch_one(svc.pool())
+        .await
+        .unwrap()
+}

@@ -94,50 +94,98 @@ pub async fn record_for<T: Serialize>(
     now: DateTime<Utc>,
     only_endpoint: Option<&str>,
 ) -> Result<EventId> {
-    let id = EventId::generate();
-    let body = serde_json::to_string(&EventBody {
-        id: id.as_str(),
-        object: "event",
-        kind,
-        created: now.timestamp(),
+    let subject = [Subject {
+        session_id,
         livemode,
-        data: EventData { object },
-    })
-    .map_err(|e| crate::engine::Error::Internal(e.to_string()))?;
-    sqlx::query("INSERT INTO events (id, type, session_id, livemode, created, body) VALUES (?, ?, ?, ?, ?, ?)")
-        .bind(id.as_str())
-        .bind(kind)
-        .bind(session_id)
-        .bind(livemode)
-        .bind(now.timestamp())
-        .bind(body)
-        .execute(&mut *conn)
-        .await?;
-    let now_ms = now.timestamp_millis();
-    match only_endpoint {
+        object,
+    }];
+    let ids = match only_endpoint {
+        None => record_many(conn, kind, &subject, now).await?,
         Some(endpoint) => {
+            let ids = insert(conn, kind, &subject, now).await?;
             sqlx::query("INSERT INTO deliveries (event_id, endpoint_id, status, next_attempt_at, created_at) VALUES (?, ?, 'pending', ?, ?)")
-                .bind(id.as_str())
+                .bind(ids.iter().map(EventId::as_str).next())
                 .bind(endpoint)
                 .bind((now + Duration::seconds(CALLER_HOLD_SECS)).timestamp_millis())
-                .bind(now_ms)
+                .bind(now.timestamp_millis())
                 .execute(&mut *conn)
                 .await?;
+            ids
         }
-        None => {
-            sqlx::query(
-                "INSERT INTO deliveries (event_id, endpoint_id, status, next_attempt_at, created_at) \
-                 SELECT ?1, id, 'pending', ?2, ?2 FROM webhook_endpoints \
-                 WHERE disabled_at IS NULL AND EXISTS (SELECT 1 FROM json_each(webhook_endpoints.events) WHERE value IN ('*', ?3))",
-            )
-            .bind(id.as_str())
-            .bind(now_ms)
-            .bind(kind)
-            .execute(&mut *conn)
-            .await?;
-        }
+    };
+    ids.into_iter()
+        .next()
+        .ok_or_else(|| crate::engine::Error::Internal("no event was written".into()))
+}
+
+/// What one event is about.
+pub struct Subject<'a, T: Serialize> {
+    /// The session it concerns, if any.
+    pub session_id: Option<&'a str>,
+    /// Whether that is a live-mode object.
+    pub livemode: bool,
+    /// The object, as of now.
+    pub object: &'a T,
+}
+
+/// Writes one event of type `kind` per subject (in two statements, however many) and queues
+/// them for every enabled endpoint subscribed to `kind`. Returns the ids in order.
+pub async fn record_many<T: Serialize>(
+    conn: &mut SqliteConnection,
+    kind: &str,
+    subjects: &[Subject<'_, T>],
+    now: DateTime<Utc>,
+) -> Result<Vec<EventId>> {
+    let ids = insert(conn, kind, subjects, now).await?;
+    let id_list = serde_json::to_string(&ids.iter().map(EventId::as_str).collect::<Vec<_>>())
+        .map_err(|e| crate::engine::Error::Internal(e.to_string()))?;
+    sqlx::query(
+        "INSERT INTO deliveries (event_id, endpoint_id, status, next_attempt_at, created_at) \
+         SELECT e.value, w.id, 'pending', ?1, ?1 FROM json_each(?2) e, webhook_endpoints w \
+         WHERE w.disabled_at IS NULL AND EXISTS (SELECT 1 FROM json_each(w.events) WHERE value IN ('*', ?3))",
+    )
+    .bind(now.timestamp_millis())
+    .bind(id_list)
+    .bind(kind)
+    .execute(&mut *conn)
+    .await?;
+    Ok(ids)
+}
+
+/// Inserts the events themselves, in one statement.
+async fn insert<T: Serialize>(
+    conn: &mut SqliteConnection,
+    kind: &str,
+    subjects: &[Subject<'_, T>],
+    now: DateTime<Utc>,
+) -> Result<Vec<EventId>> {
+    let mut rows = Vec::with_capacity(subjects.len());
+    for s in subjects {
+        let id = EventId::generate();
+        let body = serde_json::to_string(&EventBody {
+            id: id.as_str(),
+            object: "event",
+            kind,
+            created: now.timestamp(),
+            livemode: s.livemode,
+            data: EventData { object: s.object },
+        })
+        .map_err(|e| crate::engine::Error::Internal(e.to_string()))?;
+        rows.push((id, s, body));
     }
-    Ok(id)
+    sqlx::QueryBuilder::new("INSERT INTO events (id, type, session_id, livemode, created, body) ")
+        .push_values(&rows, |mut b, (id, s, body)| {
+            b.push_bind(id.as_str())
+                .push_bind(kind)
+                .push_bind(s.session_id)
+                .push_bind(s.livemode)
+                .push_bind(now.timestamp())
+                .push_bind(body.as_str());
+        })
+        .build()
+        .execute(&mut *conn)
+        .await?;
+    Ok(rows.into_iter().map(|(id, _, _)| id).collect())
 }
 
 /// An event as the API returns it: the stored JSON, exactly as delivered.

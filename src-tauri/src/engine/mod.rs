@@ -7,6 +7,7 @@ pub mod clock;
 pub mod config;
 pub mod error;
 pub mod events;
+pub mod idempotency;
 pub mod ids;
 pub mod keys;
 pub mod lock;

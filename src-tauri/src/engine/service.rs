@@ -5,6 +5,7 @@ use crate::engine::chain::ChainStatus;
 use crate::engine::checkout::{self, model::CheckoutSession, ListQuery, NewSession, Page};
 use crate::engine::clock::{Clock, SystemClock};
 use crate::engine::config::{Config, Mode};
+use crate::engine::idempotency::AnswerKey;
 use crate::engine::keys::{self, ApiKey};
 use crate::engine::wallet::{self, WalletInfo};
 use crate::engine::{store, Error, Result};
@@ -26,6 +27,12 @@ pub struct Service {
     chain: Arc<std::sync::RwLock<BTreeMap<String, ChainStatus>>>,
     changes: Arc<tokio::sync::watch::Sender<u64>>,
     write_turn: Arc<tokio::sync::Mutex<()>>,
+    create_queue: Arc<checkout::batch::Queue>,
+}
+
+/// This process's turn to write; see [`WriteTx`].
+pub struct WriteTurn {
+    _guard: tokio::sync::OwnedMutexGuard<()>,
 }
 
 /// A write transaction (`BEGIN IMMEDIATE`). This process's writers take turns on an async lock
@@ -33,7 +40,7 @@ pub struct Service {
 /// (which would make every write wait behind a sleeping one under load).
 pub struct WriteTx {
     tx: sqlx::Transaction<'static, sqlx::Sqlite>,
-    _turn: tokio::sync::OwnedMutexGuard<()>,
+    _turn: WriteTurn,
 }
 
 impl WriteTx {
@@ -89,6 +96,7 @@ impl Service {
             chain: Arc::default(),
             changes: Arc::new(tokio::sync::watch::Sender::new(0)),
             write_turn: Arc::default(),
+            create_queue: Arc::default(),
         })
     }
 
@@ -109,9 +117,26 @@ impl Service {
 
     /// Starts a write transaction; see [`WriteTx`]. Never call while holding another one.
     pub async fn begin_write(&self) -> Result<WriteTx> {
-        let turn = self.write_turn.clone().lock_owned().await;
+        let turn = self.write_turn().await;
+        self.begin_write_in(turn).await
+    }
+
+    /// Waits for this process's write turn.
+    pub async fn write_turn(&self) -> WriteTurn {
+        WriteTurn {
+            _guard: self.write_turn.clone().lock_owned().await,
+        }
+    }
+
+    /// Starts a write transaction in a turn already taken.
+    pub async fn begin_write_in(&self, turn: WriteTurn) -> Result<WriteTx> {
         let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         Ok(WriteTx { tx, _turn: turn })
+    }
+
+    /// Sessions waiting to be written; see [`checkout::batch`].
+    pub(crate) fn create_queue(&self) -> &checkout::batch::Queue {
+        &self.create_queue
     }
 
     /// Runs one writing statement in its own write turn (see [`WriteTx`]).
@@ -211,7 +236,18 @@ impl Service {
         req: NewSession,
         scope: Option<Mode>,
     ) -> Result<CheckoutSession> {
-        checkout::create(self, req, scope).await
+        checkout::create(self, req, scope, None).await
+    }
+
+    /// Creates a checkout session and, in the same transaction, keeps its answer for replays
+    /// of the request under `answer` (see [`crate::engine::idempotency`]).
+    pub async fn sessions_create_keeping(
+        &self,
+        req: NewSession,
+        scope: Option<Mode>,
+        answer: Option<AnswerKey>,
+    ) -> Result<CheckoutSession> {
+        checkout::create(self, req, scope, answer).await
     }
 
     /// One checkout session.

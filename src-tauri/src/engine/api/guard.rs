@@ -2,9 +2,10 @@
 //! the 64 KiB body limit and idempotency of POSTs.
 
 use super::error::ApiError;
-use super::idempotency::{self, Stored};
+use super::idempotency;
 use super::ApiState;
 use crate::engine::config::Mode;
+use crate::engine::idempotency::{self as answers, Answer, AnswerKey, Stored};
 use crate::engine::keys::{self, ApiKey};
 use axum::body::{to_bytes, Body, Bytes};
 use axum::extract::{Request, State};
@@ -80,35 +81,46 @@ async fn guarded(st: ApiState, req: Request, next: Next) -> Result<Response, Api
             .await);
     };
 
-    let hash = idempotency::request_hash(parts.method.as_str(), parts.uri.path(), &bytes);
+    let answer_key = AnswerKey {
+        api_key_id: key.id.clone(),
+        request_hash: idempotency::request_hash(parts.method.as_str(), parts.uri.path(), &bytes),
+        key: idem_key,
+    };
     let now_ms = st.svc.now().timestamp_millis();
+    let look = || answers::lookup(st.svc.pool(), &key.id, &answer_key.key, now_ms);
     // Replays need no claim; a first request claims the key, then looks again (the answer may
     // have been stored between the two looks).
-    if let Some(stored) = idempotency::lookup(st.svc.pool(), &key.id, &idem_key, now_ms).await? {
-        return replay(stored, &hash);
+    if let Some(stored) = look().await? {
+        return replay(stored, &answer_key.request_hash);
     }
-    let _claim = st.inflight.claim(&key.id, &idem_key)?;
-    if let Some(stored) = idempotency::lookup(st.svc.pool(), &key.id, &idem_key, now_ms).await? {
-        return replay(stored, &hash);
+    let _claim = st.inflight.claim(&key.id, &answer_key.key)?;
+    if let Some(stored) = look().await? {
+        return replay(stored, &answer_key.request_hash);
     }
+    parts.extensions.insert(answer_key.clone());
     let res = next
         .run(Request::from_parts(parts, Body::from(bytes)))
         .await;
-    if !idempotency::storable(res.status()) {
+    if !idempotency::storable(res.status()) || res.extensions().get::<AnswerKept>().is_some() {
         return Ok(res);
     }
     let (res_parts, res_body) = res.into_parts();
     let body = to_bytes(res_body, usize::MAX)
         .await
         .map_err(|e| crate::engine::Error::Internal(format!("response body: {e}")))?;
-    let stored = Stored {
-        request_hash: hash,
+    let answer = Answer {
+        key: &answer_key,
         status: res_parts.status.as_u16(),
-        body: body.to_vec(),
+        body: &body,
     };
-    idempotency::store(&st.svc, &key.id, &idem_key, &stored, now_ms).await?;
+    answers::store(&st.svc, &answer, now_ms).await?;
     Ok(Response::from_parts(res_parts, Body::from(body)))
 }
+
+/// Marks a response whose handler already stored it under the request's [`AnswerKey`]
+/// (which the guard hands to handlers of POSTs with an `Idempotency-Key`).
+#[derive(Clone, Copy)]
+pub struct AnswerKept;
 
 async fn authenticate(st: &ApiState, headers: &axum::http::HeaderMap) -> Result<ApiKey, ApiError> {
     let missing = || {

@@ -1,31 +1,18 @@
-//! `Idempotency-Key` (SPEC §6): per API key, 24 hours. A repeat with the same request replays the
-//! stored answer; a different request with the same key is 422; a repeat while the first is
-//! still running is 409. Only answers of requests that ran are stored (2xx, 404, 409), never
-//! validation failures, so a corrected request may reuse the key.
+//! `Idempotency-Key` (SPEC §6) over HTTP: the header, the request's identity and the claims of
+//! requests in flight. A repeat with the same request replays the stored answer; a different
+//! request with the same key is 422; a repeat while the first is still running is 409. Only
+//! answers of requests that ran are stored (2xx, 404, 409), never validation failures, so a
+//! corrected request may reuse the key. The answers themselves: [`crate::engine::idempotency`].
 
 use super::error::ApiError;
-use crate::engine::{Result, Service};
 use axum::http::StatusCode;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use sqlx::SqlitePool;
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
 /// Longest accepted key.
 pub const MAX_KEY_CHARS: usize = 255;
-/// How long an answer is kept.
-pub const RETENTION_HOURS: i64 = 24;
-
-/// A stored answer.
-pub struct Stored {
-    /// Hash of the request that produced it.
-    pub request_hash: String,
-    /// Its HTTP status.
-    pub status: u16,
-    /// Its JSON body.
-    pub body: Vec<u8>,
-}
 
 /// Checks the header value: 1 to 255 visible ASCII characters.
 pub fn check_key(key: &str) -> std::result::Result<(), ApiError> {
@@ -77,63 +64,6 @@ fn canonical(v: &Value) -> Value {
 /// Whether an answer with this status is kept for replay.
 pub fn storable(status: StatusCode) -> bool {
     status.is_success() || status == StatusCode::NOT_FOUND || status == StatusCode::CONFLICT
-}
-
-/// The stored answer for (`api_key_id`, `key`) younger than 24 hours.
-pub async fn lookup(
-    pool: &SqlitePool,
-    api_key_id: &str,
-    key: &str,
-    now_ms: i64,
-) -> Result<Option<Stored>> {
-    let since = now_ms - RETENTION_HOURS * 3_600_000;
-    let row: Option<(String, i64, Vec<u8>)> = sqlx::query_as(
-        "SELECT request_hash, status, body FROM idempotency_keys WHERE api_key_id = ? AND idem_key = ? AND created_at > ?",
-    )
-    .bind(api_key_id)
-    .bind(key)
-    .bind(since)
-    .fetch_optional(pool)
-    .await?;
-    Ok(row.map(|(request_hash, status, body)| Stored {
-        request_hash,
-        status: u16::try_from(status).unwrap_or(500),
-        body,
-    }))
-}
-
-/// Keeps an answer (replacing an expired one under the same key).
-pub async fn store(
-    svc: &Service,
-    api_key_id: &str,
-    key: &str,
-    answer: &Stored,
-    now_ms: i64,
-) -> Result<()> {
-    svc.write_one(
-        sqlx::query(
-            "INSERT OR REPLACE INTO idempotency_keys (api_key_id, idem_key, request_hash, status, body, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-        )
-        .bind(api_key_id)
-        .bind(key)
-        .bind(&answer.request_hash)
-        .bind(i64::from(answer.status))
-        .bind(&answer.body)
-        .bind(now_ms),
-    )
-    .await?;
-    Ok(())
-}
-
-/// Deletes answers older than 24 hours.
-pub async fn prune(svc: &Service, now_ms: i64) -> Result<u64> {
-    let done = svc
-        .write_one(
-            sqlx::query("DELETE FROM idempotency_keys WHERE created_at <= ?")
-                .bind(now_ms - RETENTION_HOURS * 3_600_000),
-        )
-        .await?;
-    Ok(done.rows_affected())
 }
 
 /// Requests in flight in this process, by (API key id, Idempotency-Key). One engine serves the

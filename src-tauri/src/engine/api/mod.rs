@@ -155,7 +155,9 @@ pub async fn serve(
             let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
             loop {
                 tick.tick().await;
-                if let Err(e) = idempotency::prune(&svc, svc.now().timestamp_millis()).await {
+                if let Err(e) =
+                    crate::engine::idempotency::prune(&svc, svc.now().timestamp_millis()).await
+                {
                     tracing::warn!(error = %e, "pruning idempotency keys failed");
                 }
             }

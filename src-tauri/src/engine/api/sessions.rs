@@ -1,11 +1,12 @@
 //! `/api/v1/checkout_sessions`.
 
 use super::error::{ApiError, ErrorBody};
-use super::guard::Caller;
+use super::guard::{AnswerKept, Caller};
 use super::input::{int_param, json, query, PathId};
 use super::{ok, ApiState};
 use crate::engine::checkout::model::CheckoutSession;
 use crate::engine::checkout::{ListQuery, NewSession, Page};
+use crate::engine::idempotency::AnswerKey;
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::response::Response;
@@ -33,10 +34,20 @@ use axum::Extension;
 pub async fn create(
     State(st): State<ApiState>,
     Extension(caller): Extension<Caller>,
+    answer_key: Option<Extension<AnswerKey>>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let req: NewSession = json(&body)?;
-    ok(&st.svc.sessions_create(req, caller.scope()).await?)
+    let keep = answer_key.map(|Extension(k)| k);
+    let kept = keep.is_some();
+    let mut res = ok(&st
+        .svc
+        .sessions_create_keeping(req, caller.scope(), keep)
+        .await?)?;
+    if kept {
+        res.extensions_mut().insert(AnswerKept);
+    }
+    Ok(res)
 }
 
 /// Retrieve a checkout session

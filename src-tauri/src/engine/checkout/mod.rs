@@ -2,15 +2,17 @@
 //! settlement results together with the events they raise.
 
 pub mod apply;
+pub mod batch;
 pub mod model;
 pub mod settle;
 pub mod uri;
 
 use crate::engine::config::{Mode, RateSource};
 use crate::engine::events::{self, types};
+use crate::engine::idempotency::AnswerKey;
 use crate::engine::ids::SessionId;
 use crate::engine::money::{quote_atomic, FiatAmount};
-use crate::engine::{rates, wallet, Error, Result, Service};
+use crate::engine::{rates, Error, Result, Service};
 use alloy_primitives::Address;
 use chrono::Duration;
 use model::{CheckoutSession, PaymentRow, SessionRow};
@@ -208,11 +210,13 @@ fn truncated(s: &str) -> String {
 }
 
 /// Creates a session: validates, quotes, allocates a fresh address and writes the session and
-/// its `session.created` event in one transaction. `scope` limits the caller to one mode.
+/// its `session.created` event in one transaction (with the answer for `answer`'s
+/// `Idempotency-Key`, when given). `scope` limits the caller to one mode.
 pub async fn create(
     svc: &Service,
     req: NewSession,
     scope: Option<Mode>,
+    answer: Option<AnswerKey>,
 ) -> Result<CheckoutSession> {
     let cfg = svc.config();
     let currency = req
@@ -294,50 +298,32 @@ pub async fn create(
     }
 
     let now = svc.now();
-    let id = SessionId::generate();
-    let mut tx = svc.begin_write().await?;
-    let (index, address) = wallet::allocate_address(&mut tx).await?;
-    let uri = uri::payment_uri(address, network.chain_id(), amount, price.contract);
-    let row: SessionRow = sqlx::query_as(
-        "INSERT INTO checkout_sessions (id, livemode, network_id, network_name, chain_id, asset_symbol, asset_decimals, \
-         asset_contract, address, address_index, amount_atomic, fiat_amount, fiat_currency, rate, payment_uri, \
-         required_confirmations, tolerance_percent, late_grace_ms, metadata, success_url, status, expires_at, created_at, \
-         watch_from_block) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, \
-         (SELECT last_block FROM chain_state WHERE network_id = ?)) RETURNING *",
+    batch::submit(
+        svc,
+        batch::Draft {
+            id: SessionId::generate().to_string(),
+            livemode: network.mode == Mode::Live,
+            network_id: network.id().to_string(),
+            network_name: network.display_name().to_string(),
+            chain_id: network.chain_id(),
+            asset_symbol: price.symbol,
+            asset_decimals: price.decimals,
+            asset_contract: price.contract,
+            amount,
+            fiat_amount: fiat.canonical(),
+            fiat_currency: fiat.currency.clone(),
+            rate: rate.as_str().to_string(),
+            confirmations: network.confirmations.get(),
+            tolerance_percent: cfg.store.underpaid_tolerance_percent.0.as_str().to_string(),
+            late_grace_ms: cfg.store.late_grace_minutes.get() * 60_000,
+            metadata: Value::Object(metadata).to_string(),
+            success_url: req.success_url,
+            expires_at: now + Duration::minutes(minutes),
+            created_at: now,
+            answer,
+        },
     )
-    .bind(id.as_str())
-    .bind(network.mode == Mode::Live)
-    .bind(network.id())
-    .bind(network.display_name())
-    .bind(network.chain_id() as i64)
-    .bind(&price.symbol)
-    .bind(price.decimals as i64)
-    .bind(price.contract.map(|c| c.to_checksum(None)))
-    .bind(address.to_checksum(None))
-    .bind(index as i64)
-    .bind(amount.to_string())
-    .bind(fiat.canonical())
-    .bind(&fiat.currency)
-    .bind(rate.as_str())
-    .bind(&uri)
-    .bind(network.confirmations.get())
-    .bind(cfg.store.underpaid_tolerance_percent.0.as_str())
-    .bind(cfg.store.late_grace_minutes.get() * 60_000)
-    .bind(Value::Object(metadata).to_string())
-    .bind(&req.success_url)
-    .bind((now + Duration::minutes(minutes)).timestamp_millis())
-    .bind(now.timestamp_millis())
-    .bind(network.id())
-    .fetch_one(&mut *tx)
-    .await?;
-    // A new session has no payments, so the chain head does not matter to its view.
-    let session = CheckoutSession::from_rows(&row, &[], None, &cfg.api.public_url.0)?;
-    raise(&mut tx, types::SESSION_CREATED, &session, now).await?;
-    tx.commit().await?;
-    svc.outbox_changed();
-    tracing::info!(session = %id, address = %session.address, amount = %session.amount.value, asset = %session.asset.symbol, "session created");
-    Ok(session)
+    .await
 }
 
 pub(crate) async fn row(conn: &mut SqliteConnection, id: &str) -> Result<Option<SessionRow>> {

@@ -23,6 +23,8 @@ pub async fn open(data_dir: &Path) -> Result<SqlitePool> {
         .foreign_keys(true);
     let pool = SqlitePoolOptions::new()
         .max_connections(8)
+        // A ping is a round trip to the connection's worker thread; a local file needs none.
+        .test_before_acquire(false)
         .connect_with(options)
         .await?;
     sqlx::migrate!("src-tauri/migrations").run(&pool).await?;

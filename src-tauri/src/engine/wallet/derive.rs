@@ -37,19 +37,34 @@ impl AccountXpub {
 
     /// The receive address at `m/44'/60'/0'/0/index`.
     pub fn address(&self, index: u32) -> Result<Address> {
-        let child = |k: &XPub, i: u32| {
-            ChildNumber::new(i, false)
-                .and_then(|n| k.derive_child(n))
-                .map_err(|e| Error::Internal(format!("address derivation failed: {e}")))
-        };
-        let key = child(&child(&self.0, 0)?, index)?;
-        let point = key.public_key().to_encoded_point(false);
+        self.receive_chain()?.address(index)
+    }
+
+    /// The receive chain `m/44'/60'/0'/0`: derive it once to derive many addresses.
+    pub fn receive_chain(&self) -> Result<ReceiveChain> {
+        child(&self.0, 0).map(ReceiveChain)
+    }
+}
+
+/// The extended public key of the receive chain; each address is one derivation step from it.
+pub struct ReceiveChain(XPub);
+
+impl ReceiveChain {
+    /// The receive address at `…/0/index`.
+    pub fn address(&self, index: u32) -> Result<Address> {
+        let point = child(&self.0, index)?.public_key().to_encoded_point(false);
         let raw = point
             .as_bytes()
             .get(1..)
             .ok_or_else(|| Error::Internal("bad public key encoding".into()))?;
         Ok(Address::from_raw_public_key(raw))
     }
+}
+
+fn child(key: &XPub, index: u32) -> Result<XPub> {
+    ChildNumber::new(index, false)
+        .and_then(|n| key.derive_child(n))
+        .map_err(|e| Error::Internal(format!("address derivation failed: {e}")))
 }
 
 #[cfg(test)]

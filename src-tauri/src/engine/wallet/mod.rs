@@ -132,12 +132,12 @@ pub async fn show(pool: &SqlitePool) -> Result<WalletInfo> {
             .fetch_optional(pool)
             .await?;
     let (xpub_str, account, next_index) = row.ok_or(Error::NoWallet)?;
-    let xpub = AccountXpub::parse(&xpub_str)?;
+    let chain = AccountXpub::parse(&xpub_str)?.receive_chain()?;
     let addresses = (0..SHOWN_ADDRESSES)
         .map(|index| {
             Ok(IndexedAddress {
                 index,
-                address: xpub.address(index)?.to_checksum(None),
+                address: chain.address(index)?.to_checksum(None),
             })
         })
         .collect::<Result<Vec<_>>>()?;
@@ -152,24 +152,33 @@ pub async fn show(pool: &SqlitePool) -> Result<WalletInfo> {
     })
 }
 
-/// Allocates the next receive address inside the caller's transaction.
+/// Allocates the next `n` receive addresses inside the caller's transaction.
 ///
 /// The increment is the transaction's first write, so concurrent writers (other processes too)
 /// serialise on it; an index handed out by a committed transaction is never handed out again.
-pub async fn allocate_address(conn: &mut SqliteConnection) -> Result<(u32, Address)> {
+pub async fn allocate_addresses(
+    conn: &mut SqliteConnection,
+    n: u32,
+) -> Result<Vec<(u32, Address)>> {
     let row: Option<(i64, String)> = sqlx::query_as(
-        "UPDATE wallet SET next_index = next_index + 1 WHERE id = 1 RETURNING next_index - 1, xpub",
+        "UPDATE wallet SET next_index = next_index + ?1 WHERE id = 1 RETURNING next_index - ?1, xpub",
     )
+    .bind(i64::from(n))
     .fetch_optional(&mut *conn)
     .await?;
-    let (index, xpub) = row.ok_or(Error::NoWallet)?;
-    let index = u32::try_from(index)
-        .ok()
-        .filter(|i| *i < 0x8000_0000)
-        .ok_or_else(|| {
-            Error::Internal("the wallet ran out of non-hardened address indexes".into())
-        })?;
-    Ok((index, AccountXpub::parse(&xpub)?.address(index)?))
+    let (first, xpub) = row.ok_or(Error::NoWallet)?;
+    let chain = AccountXpub::parse(&xpub)?.receive_chain()?;
+    (first..first + i64::from(n))
+        .map(|i| {
+            let index = u32::try_from(i)
+                .ok()
+                .filter(|i| *i < 0x8000_0000)
+                .ok_or_else(|| {
+                    Error::Internal("the wallet ran out of non-hardened address indexes".into())
+                })?;
+            Ok((index, chain.address(index)?))
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -108,7 +108,15 @@ async fn sessions() {
         xpub.address(i).expect("derive");
         samples.push(t.elapsed());
     }
-    row("derive address from xpub", samples);
+    row("derive address from the account xpub", samples);
+    let chain = xpub.receive_chain().expect("receive chain");
+    let mut samples = Vec::new();
+    for i in 0..2000 {
+        let t = Instant::now();
+        chain.address(i).expect("derive");
+        samples.push(t.elapsed());
+    }
+    row("derive address, receive chain reused", samples);
 
     let now = chrono::Utc::now();
     let terms = Terms {

@@ -723,6 +723,32 @@ async fn keys_see_only_their_mode_and_restricted_keys_only_sessions() {
     let (code, _, e) = api.raw("GET", path, r, None, &[]).await;
     assert_eq!(code, 401);
     assert!(e["error"]["message"].as_str().unwrap().contains("revoked"));
+
+    // Revoked by another process (the CLI) while the key is in use: refused within a second,
+    // the life of the engine's key cache.
+    let list = "/api/v1/checkout_sessions";
+    let live = Some(api.live_key.as_str());
+    assert_eq!(api.raw("GET", list, live, None, &[]).await.0, 200);
+    let live_id = &keys.iter().find(|k| k.mode == Mode::Live).unwrap().id;
+    let out = std::process::Command::new(crate::common::bin())
+        .arg("--data-dir")
+        .arg(api._shop.path())
+        .args(["keys", "revoke", live_id])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while api.raw("GET", list, live, None, &[]).await.0 != 401 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "a key revoked by the CLI still works after 5 s"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
 }
 
 #[tokio::test]

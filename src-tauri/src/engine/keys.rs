@@ -8,6 +8,8 @@ use rand::distributions::{Alphanumeric, DistString};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sqlx::SqlitePool;
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
@@ -153,17 +155,76 @@ pub async fn revoke(pool: &SqlitePool, id: &str) -> Result<ApiKey> {
 
 /// Finds the active key a bearer token belongs to, comparing hashes in constant time.
 pub async fn authenticate(pool: &SqlitePool, token: &str) -> Result<ApiKey> {
-    let unauthorized = || Error::Unauthorized("invalid API key".into());
+    find(pool, &presented_hash(token)?).await
+}
+
+/// Like [`authenticate`], answering from `cache` when the key was found in the last
+/// [`KeyCache::TTL`].
+pub async fn authenticate_cached(
+    pool: &SqlitePool,
+    cache: &KeyCache,
+    token: &str,
+) -> Result<ApiKey> {
+    let presented = presented_hash(token)?;
+    if let Some(key) = cache.get(&presented) {
+        return Ok(key);
+    }
+    let key = find(pool, &presented).await?;
+    cache.put(presented, key.clone());
+    Ok(key)
+}
+
+/// Active keys found recently, by the hash of their token, so that a busy client costs no
+/// query per request. A key revoked through this process's service stops at once (the cache is
+/// cleared); one revoked by another process (the CLI) stops within [`KeyCache::TTL`].
+#[derive(Default)]
+pub struct KeyCache(std::sync::Mutex<HashMap<String, (ApiKey, Instant)>>);
+
+impl KeyCache {
+    /// How long a found key is trusted without asking the database again.
+    pub const TTL: Duration = Duration::from_secs(1);
+    /// Most keys kept; beyond that the cache starts over.
+    const MAX_ENTRIES: usize = 1024;
+
+    fn get(&self, hash: &str) -> Option<ApiKey> {
+        let map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        map.get(hash)
+            .filter(|(_, at)| at.elapsed() < Self::TTL)
+            .map(|(key, _)| key.clone())
+    }
+
+    fn put(&self, hash: String, key: ApiKey) {
+        let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() >= Self::MAX_ENTRIES {
+            map.clear();
+        }
+        map.insert(hash, (key, Instant::now()));
+    }
+
+    /// Forgets every key (after a revocation).
+    pub fn clear(&self) {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    }
+}
+
+/// The hash of a well-formed token; anything else is refused before any lookup.
+fn presented_hash(token: &str) -> Result<String> {
     let well_formed = (token.starts_with("ck_test_") || token.starts_with("ck_live_"))
         && token.len() == 8 + SECRET_CHARS;
-    if !well_formed {
-        return Err(unauthorized());
+    if well_formed {
+        Ok(hash(token))
+    } else {
+        Err(Error::Unauthorized("invalid API key".into()))
     }
-    let presented = hash(token);
+}
+
+/// The active key stored under `presented` (a token's hash).
+async fn find(pool: &SqlitePool, presented: &str) -> Result<ApiKey> {
+    let unauthorized = || Error::Unauthorized("invalid API key".into());
     let row: Option<AuthRow> = sqlx::query_as(&format!(
         "SELECT {COLUMNS}, secret_hash FROM api_keys WHERE secret_hash = ?"
     ))
-    .bind(&presented)
+    .bind(presented)
     .fetch_optional(pool)
     .await?;
     match row {

@@ -28,6 +28,7 @@ pub struct Service {
     changes: Arc<tokio::sync::watch::Sender<u64>>,
     write_turn: Arc<tokio::sync::Mutex<()>>,
     create_queue: Arc<checkout::batch::Queue>,
+    key_cache: Arc<keys::KeyCache>,
 }
 
 /// This process's turn to write; see [`WriteTx`].
@@ -97,6 +98,7 @@ impl Service {
             changes: Arc::new(tokio::sync::watch::Sender::new(0)),
             write_turn: Arc::default(),
             create_queue: Arc::default(),
+            key_cache: Arc::default(),
         })
     }
 
@@ -227,7 +229,15 @@ impl Service {
 
     /// Revokes an API key.
     pub async fn keys_revoke(&self, id: &str) -> Result<ApiKey> {
-        keys::revoke(&self.pool, id).await
+        let key = keys::revoke(&self.pool, id).await;
+        self.key_cache.clear();
+        key
+    }
+
+    /// The active API key of a bearer token (see [`keys::KeyCache`] for how long a revoked key
+    /// may still pass when another process revoked it).
+    pub async fn authenticate(&self, token: &str) -> Result<ApiKey> {
+        keys::authenticate_cached(&self.pool, &self.key_cache, token).await
     }
 
     /// Creates a checkout session.

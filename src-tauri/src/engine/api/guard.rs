@@ -6,7 +6,7 @@ use super::idempotency;
 use super::ApiState;
 use crate::engine::config::Mode;
 use crate::engine::idempotency::{self as answers, Answer, AnswerKey, Stored};
-use crate::engine::keys::{self, ApiKey};
+use crate::engine::keys::ApiKey;
 use axum::body::{to_bytes, Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
@@ -141,7 +141,7 @@ async fn authenticate(st: &ApiState, headers: &axum::http::HeaderMap) -> Result<
         .or_else(|| value.strip_prefix("bearer "))
         .ok_or_else(missing)?
         .trim();
-    Ok(keys::authenticate(st.svc.pool(), token).await?)
+    Ok(st.svc.authenticate(token).await?)
 }
 
 fn too_large() -> ApiError {

@@ -82,9 +82,13 @@ before(async () => {
   const port = await freePort();
   const nativePort = await freePort();
   base = `http://127.0.0.1:${port}`;
+  // Its own process group (with WebKitWebDriver and the app under test), so that teardown can
+  // stop all of them: an app left running keeps this runner's output pipe open, and the run
+  // never ends.
   driver = spawn("tauri-driver", ["--port", String(port), "--native-port", String(nativePort)], {
     env: { ...process.env, CHAINTILL_DATA_DIR: dataDir },
     stdio: ["ignore", "inherit", "inherit"],
+    detached: true,
   });
   await until("tauri-driver", async () => (await fetch(`${base}/status`)).ok);
   const session = await wd("POST", "/session", {
@@ -95,7 +99,13 @@ before(async () => {
 
 after(async () => {
   if (sid) await wd("DELETE", `/session/${sid}`).catch(() => {});
-  driver?.kill();
+  if (driver) {
+    try {
+      process.kill(-driver.pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
   anvil?.kill();
 });
 
@@ -131,10 +141,13 @@ test("the cashier types an amount, presses Enter and sees the session's QR", asy
   // The customer pays from a wallet; the window counts confirmations until paid.
   const [customer] = await rpc("eth_accounts");
   await rpc("eth_sendTransaction", [{ from: customer, to: address, value: "0x" + BigInt(list.data[0].amount.atomic).toString(16) }]);
-  await until("payment seen", async () => /Payment seen/.test(await text("[data-testid=status]")));
+  // The engine pushes each change to the window: both steps must show well before the window's
+  // 15-second fallback refresh could have fetched them.
+  const pushed = 8_000;
+  await until("payment seen", async () => /Payment seen/.test(await text("[data-testid=status]")), pushed);
   assert.match(await text("[data-testid=status]"), /1 of 3 confirmations/);
   await rpc("anvil_mine", ["0x2"]);
-  await until("paid", async () => /Paid/.test(await text("[data-testid=status]")));
+  await until("paid", async () => /Paid/.test(await text("[data-testid=status]")), pushed);
   assert.match(await text("[data-testid=status]"), /3 of 3 confirmations/);
   assert.match(await text("[data-testid=chain-state]"), /local: block \d+/);
   writeFileSync(path.join(SHOTS, "cashier-paid.png"), Buffer.from(await wd("GET", `/session/${sid}/screenshot`), "base64"));

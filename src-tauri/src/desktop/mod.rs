@@ -36,7 +36,11 @@ pub fn run(data_dir: &Path) -> Result<()> {
             commands::get_session,
             commands::cancel_session,
         ])
-        .setup(move |_app| {
+        .setup(move |app| {
+            tauri::async_runtime::spawn(forward_changes(
+                app.handle().clone(),
+                background.watch_changes(),
+            ));
             tauri::async_runtime::spawn(async move {
                 match crate::engine::api::bind(background.config().api.bind).await {
                     Ok(listener) => {
@@ -52,4 +56,19 @@ pub fn run(data_dir: &Path) -> Result<()> {
         })
         .run(tauri::generate_context!("tauri.conf.json"))
         .map_err(|e| Error::Internal(format!("the window failed: {e}")))
+}
+
+/// The window's event for "sessions may have changed" (a commit of the engine or a new block).
+pub const SESSIONS_CHANGED: &str = "sessions-changed";
+
+/// Tells the window when sessions may have changed, so the open sale refreshes at once instead
+/// of on a timer. At most ten events a second: changes in between are folded into the next one.
+async fn forward_changes(app: tauri::AppHandle, mut changes: tokio::sync::watch::Receiver<u64>) {
+    use tauri::Emitter;
+    while changes.changed().await.is_ok() {
+        if let Err(e) = app.emit(SESSIONS_CHANGED, ()) {
+            tracing::warn!(error = %e, "the window could not be told about a change");
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
 }

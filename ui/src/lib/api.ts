@@ -1,5 +1,6 @@
 // Typed wrappers over the IPC commands. No business rules here: the Rust service layer decides.
 import { invoke } from "@tauri-apps/api/core";
+import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type { AppInfo, ChainStatus, IpcError, SessionView, WalletInfo } from "./types";
 
 /** Turns whatever a command rejected with into a message a cashier can read. */
@@ -17,3 +18,8 @@ export const api = {
   getSession: (id: string) => invoke<SessionView>("get_session", { id }),
   cancelSession: (id: string) => invoke<SessionView>("cancel_session", { id }),
 };
+
+/** Calls `f` whenever the engine reports that sessions may have changed; resolves to a stop. */
+export function onSessionsChanged(f: () => void): Promise<UnlistenFn> {
+  return listen("sessions-changed", () => f());
+}

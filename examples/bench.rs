@@ -263,7 +263,7 @@ fn receiver_capacity(url: &str) -> Option<f64> {
 /// The local API against a minimal axum handler on the same machine, in the same run.
 async fn api() {
     use axum::routing::get;
-    println!("Local API (loopback, rate limit off; wrk 2 threads x 16 connections, 10 s per row)");
+    println!("Local API (loopback, rate limit off; wrk 2 threads x 16 connections unless noted, 10 s per row)");
     let minimal = axum::Router::new().route(
         "/",
         get(|| async { ([("content-type", "application/json")], "{\"ok\":true}") }),
@@ -339,26 +339,37 @@ async fn api() {
             "minimal axum handler (GET, 11-byte JSON)",
             minimal_url.clone(),
             String::new(),
+            16,
         ),
         (
             "GET /checkout_sessions/{id}",
             format!("{base}/api/v1/checkout_sessions/{}", session.id),
             auth.clone(),
+            16,
         ),
         (
             "POST /checkout_sessions, idempotent replay",
             format!("{base}/api/v1/checkout_sessions"),
             replay,
+            16,
         ),
         (
             "POST /checkout_sessions, new key each (creates)",
             format!("{base}/api/v1/checkout_sessions"),
+            fresh.clone(),
+            16,
+        ),
+        // More clients in flight make bigger group commits, not longer queues.
+        (
+            "creates again, 64 connections",
+            format!("{base}/api/v1/checkout_sessions"),
             fresh,
+            64,
         ),
     ];
     let mut baseline = None;
-    for (name, url, script) in rows {
-        let Some(w) = tokio::task::spawn_blocking(move || wrk(&url, 2, 16, 10, &script))
+    for (name, url, script, connections) in rows {
+        let Some(w) = tokio::task::spawn_blocking(move || wrk(&url, 2, connections, 10, &script))
             .await
             .expect("join")
         else {

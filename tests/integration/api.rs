@@ -771,6 +771,12 @@ async fn input_is_strict_and_bounded() {
             "parameter_invalid",
             Some("amount.value"),
         ),
+        // An array of the fields in order is still the wrong type for an object.
+        (
+            json!({"amount": ["1.00", "USD"]}),
+            "parameter_invalid",
+            Some("amount"),
+        ),
         (
             json!({"amount": {"value": "1.00"}, "expiresInMinutes": "5"}),
             "parameter_invalid",

@@ -34,6 +34,7 @@ const MAX_EXPIRES_MINUTES: i64 = 10_080;
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NewSession {
     /// The fiat amount to charge.
+    #[serde(deserialize_with = "object")]
     pub amount: FiatInput,
     /// Network id; the first configured network (of the caller's mode) when absent.
     pub network: Option<String>,
@@ -59,6 +60,29 @@ impl NewSession {
             ..Self::default()
         }
     }
+}
+
+/// Deserializes a struct from an object only: serde's derive also builds one from an array of
+/// its fields in order (`"amount": ["50.00"]`), which a strict API must refuse as a wrong type.
+fn object<'de, D, T>(d: D) -> std::result::Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    struct Object<T>(std::marker::PhantomData<T>);
+    impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for Object<T> {
+        type Value = T;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an object")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            map: A,
+        ) -> std::result::Result<T, A::Error> {
+            T::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+        }
+    }
+    d.deserialize_map(Object(std::marker::PhantomData))
 }
 
 /// `{"value": "50.00", "currency": "USD"}`.

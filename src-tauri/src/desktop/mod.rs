@@ -58,11 +58,12 @@ pub fn run(data_dir: &Path) -> Result<()> {
         .map_err(|e| Error::Internal(format!("the window failed: {e}")))
 }
 
-/// The window's event for "sessions may have changed" (a commit of the engine or a new block).
+/// The window's event for "sessions or chain status may have changed" (a commit of the
+/// engine, a new block, a connection lost or restored).
 pub const SESSIONS_CHANGED: &str = "sessions-changed";
 
-/// Tells the window when sessions may have changed, so the open sale refreshes at once instead
-/// of on a timer. At most ten events a second: changes in between are folded into the next one.
+/// Tells the window when sessions or chain status may have changed, so the open sale and the
+/// chain line refresh at once instead of on a timer. At most ten events a second: changes in between are folded into the next one.
 async fn forward_changes(app: tauri::AppHandle, mut changes: tokio::sync::watch::Receiver<u64>) {
     use tauri::Emitter;
     while changes.changed().await.is_ok() {

@@ -19,7 +19,8 @@ export const api = {
   cancelSession: (id: string) => invoke<SessionView>("cancel_session", { id }),
 };
 
-/** Calls `f` whenever the engine reports that sessions may have changed; resolves to a stop. */
+/** Calls `f` whenever the engine reports that sessions or chain status may have changed;
+ *  resolves to a function that stops listening. */
 export function onSessionsChanged(f: () => void): Promise<UnlistenFn> {
   return listen("sessions-changed", () => f());
 }

@@ -23,6 +23,8 @@ use std::time::Duration;
 /// How often the event stream re-reads a session even without a change signal (changes made
 /// by another process, e.g. `chaintill sessions cancel`).
 const STREAM_REFRESH: Duration = Duration::from_secs(5);
+/// Shortest time between two reloads of one page's session.
+const STREAM_MIN_GAP: Duration = Duration::from_millis(250);
 
 const PAGE: &str = include_str!("assets/checkout.html");
 const SCRIPT: &str = include_str!("assets/checkout.js");
@@ -283,23 +285,31 @@ fn updates(
     first: PublicSession,
     changes: tokio::sync::watch::Receiver<u64>,
 ) -> impl Stream<Item = std::result::Result<Event, Infallible>> {
+    let loaded = tokio::time::Instant::now();
     stream::unfold(
-        (st, id, changes, None::<PublicSession>, Some(first)),
-        |(st, id, mut changes, last, mut next)| async move {
+        (st, id, changes, None::<PublicSession>, Some(first), loaded),
+        |(st, id, mut changes, last, mut next, mut loaded)| async move {
             loop {
                 if let Some(p) = next.take() {
                     if last.as_ref() != Some(&p) {
                         let event = Event::default()
                             .event("session")
                             .data(serde_json::to_string(&p).unwrap_or_default());
-                        return Some((Ok(event), (st, id, changes, Some(p), None)));
+                        return Some((Ok(event), (st, id, changes, Some(p), None, loaded)));
                     }
                 }
                 let mut stopping = st.stopping.clone();
                 tokio::select! {
-                    _ = tokio::time::timeout(STREAM_REFRESH, changes.changed()) => {}
+                    _ = async {
+                        let _ = tokio::time::timeout(STREAM_REFRESH, changes.changed()).await;
+                        // Every commit of the engine wakes every open page; under load, a page
+                        // reloads at most every STREAM_MIN_GAP and a burst of changes folds
+                        // into one reload.
+                        tokio::time::sleep_until(loaded + STREAM_MIN_GAP).await;
+                    } => {}
                     _ = stopping.wait_for(|s| *s) => return None,
                 }
+                loaded = tokio::time::Instant::now();
                 match load(&st, &id).await {
                     Ok(p) => next = Some(p),
                     Err(e) => {

@@ -135,10 +135,7 @@ impl Api {
     }
 
     pub async fn count(&self, table: &str) -> i64 {
-        sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
-            .fetch_one(self.svc.pool())
-            .await
-            .unwrap()
+        crate::common::rows(&self.svc, table).await
     }
 }
 

@@ -169,9 +169,14 @@ pub fn count(shop: &Shop, table: &str) -> i64 {
         let svc = chaintill::engine::Service::open(shop.path())
             .await
             .expect("open");
-        sqlx::query_scalar::<_, i64>(&format!("SELECT COUNT(*) FROM {table}"))
-            .fetch_one(svc.pool())
-            .await
-            .expect("count")
+        rows(&svc, table).await
     })
+}
+
+/// Counts rows in a table of an open service's database (inside a Tokio runtime).
+pub async fn rows(svc: &chaintill::engine::Service, table: &str) -> i64 {
+    sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+        .fetch_one(svc.pool())
+        .await
+        .expect("count")
 }

@@ -1,6 +1,6 @@
 //! Sessions through the CLI and the service layer, on real SQLite files.
 
-use crate::common::{bin, count, Shop};
+use crate::common::{bin, count, rows, Shop};
 use chaintill::engine::checkout::NewSession;
 use chaintill::engine::clock::ManualClock;
 use chaintill::engine::Service;
@@ -446,11 +446,4 @@ async fn a_failing_batch_fails_each_of_its_callers_and_writes_nothing() {
     }
     assert_eq!(rows(&svc, "checkout_sessions").await, 0);
     assert_eq!(rows(&svc, "events").await, 0);
-}
-
-async fn rows(svc: &Service, table: &str) -> i64 {
-    sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
-        .fetch_one(svc.pool())
-        .await
-        .unwrap()
 }

@@ -63,7 +63,8 @@ pub fn run(data_dir: &Path) -> Result<()> {
 pub const SESSIONS_CHANGED: &str = "sessions-changed";
 
 /// Tells the window when sessions or chain status may have changed, so the open sale and the
-/// chain line refresh at once instead of on a timer. At most ten events a second: changes in between are folded into the next one.
+/// chain line refresh at once instead of on a timer. At most ten events a second: changes in
+/// between fold into the next one.
 async fn forward_changes(app: tauri::AppHandle, mut changes: tokio::sync::watch::Receiver<u64>) {
     use tauri::Emitter;
     while changes.changed().await.is_ok() {

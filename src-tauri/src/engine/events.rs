@@ -99,20 +99,22 @@ pub async fn record_for<T: Serialize>(
         livemode,
         object,
     }];
-    let ids = match only_endpoint {
-        None => record_many(conn, kind, &subject, now).await?,
-        Some(endpoint) => {
-            let ids = insert(conn, kind, &subject, now).await?;
-            sqlx::query("INSERT INTO deliveries (event_id, endpoint_id, status, next_attempt_at, created_at) VALUES (?, ?, 'pending', ?, ?)")
-                .bind(ids.iter().map(EventId::as_str).next())
-                .bind(endpoint)
-                .bind((now + Duration::seconds(CALLER_HOLD_SECS)).timestamp_millis())
-                .bind(now.timestamp_millis())
-                .execute(&mut *conn)
-                .await?;
-            ids
-        }
+    let Some(endpoint) = only_endpoint else {
+        return the_one(record_many(conn, kind, &subject, now).await?);
     };
+    let id = the_one(insert(conn, kind, &subject, now).await?)?;
+    sqlx::query("INSERT INTO deliveries (event_id, endpoint_id, status, next_attempt_at, created_at) VALUES (?, ?, 'pending', ?, ?)")
+        .bind(id.as_str())
+        .bind(endpoint)
+        .bind((now + Duration::seconds(CALLER_HOLD_SECS)).timestamp_millis())
+        .bind(now.timestamp_millis())
+        .execute(&mut *conn)
+        .await?;
+    Ok(id)
+}
+
+/// The id of the one event written for one subject.
+fn the_one(ids: Vec<EventId>) -> Result<EventId> {
     ids.into_iter()
         .next()
         .ok_or_else(|| crate::engine::Error::Internal("no event was written".into()))

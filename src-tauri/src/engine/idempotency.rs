@@ -7,6 +7,7 @@ use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 
 /// How long an answer is kept.
 pub const RETENTION_HOURS: i64 = 24;
+const RETENTION_MS: i64 = RETENTION_HOURS * 3_600_000;
 
 /// Where an answer is kept: the caller's API key, its `Idempotency-Key` and the identity of the
 /// request (see `api::idempotency::request_hash`).
@@ -40,19 +41,14 @@ pub struct Answer<'a> {
     pub body: &'a [u8],
 }
 
-/// The stored answer for (`api_key_id`, `key`) younger than 24 hours.
-pub async fn lookup(
-    pool: &SqlitePool,
-    api_key_id: &str,
-    key: &str,
-    now_ms: i64,
-) -> Result<Option<Stored>> {
-    let since = now_ms - RETENTION_HOURS * 3_600_000;
+/// The answer stored under `key` in the last 24 hours (whatever request produced it).
+pub async fn lookup(pool: &SqlitePool, key: &AnswerKey, now_ms: i64) -> Result<Option<Stored>> {
+    let since = now_ms - RETENTION_MS;
     let row: Option<(String, i64, Vec<u8>)> = sqlx::query_as(
         "SELECT request_hash, status, body FROM idempotency_keys WHERE api_key_id = ? AND idem_key = ? AND created_at > ?",
     )
-    .bind(api_key_id)
-    .bind(key)
+    .bind(&key.api_key_id)
+    .bind(&key.key)
     .bind(since)
     .fetch_optional(pool)
     .await?;
@@ -103,7 +99,7 @@ pub async fn prune(svc: &Service, now_ms: i64) -> Result<u64> {
     let done = svc
         .write_one(
             sqlx::query("DELETE FROM idempotency_keys WHERE created_at <= ?")
-                .bind(now_ms - RETENTION_HOURS * 3_600_000),
+                .bind(now_ms - RETENTION_MS),
         )
         .await?;
     Ok(done.rows_affected())

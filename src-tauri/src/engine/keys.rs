@@ -214,13 +214,16 @@ fn presented_hash(token: &str) -> Result<String> {
     if well_formed {
         Ok(hash(token))
     } else {
-        Err(Error::Unauthorized("invalid API key".into()))
+        Err(invalid_key())
     }
+}
+
+fn invalid_key() -> Error {
+    Error::Unauthorized("invalid API key".into())
 }
 
 /// The active key stored under `presented` (a token's hash).
 async fn find(pool: &SqlitePool, presented: &str) -> Result<ApiKey> {
-    let unauthorized = || Error::Unauthorized("invalid API key".into());
     let row: Option<AuthRow> = sqlx::query_as(&format!(
         "SELECT {COLUMNS}, secret_hash FROM api_keys WHERE secret_hash = ?"
     ))
@@ -238,6 +241,6 @@ async fn find(pool: &SqlitePool, presented: &str) -> Result<ApiKey> {
                 id, name, mode, restricted, last4, created, revoked,
             )))
         }
-        _ => Err(unauthorized()),
+        _ => Err(invalid_key()),
     }
 }

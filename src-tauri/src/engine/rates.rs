@@ -1,6 +1,7 @@
 //! Fiat rates for quotes: a fixed rate from the config, or a Chainlink AggregatorV3 feed read
 //! on the network itself. A stale or nonsensical feed is refused; a quote never silently uses it.
 
+use crate::engine::chain::{redacted, shown_url};
 use crate::engine::config::{NetworkConfig, RateSource};
 use crate::engine::money::{format_atomic, Decimal};
 use crate::engine::{Error, Result};
@@ -47,6 +48,7 @@ async fn chainlink(
     };
     let mut last_error = String::from("no RPC URL configured");
     for url in network.rpc_urls.get_ref() {
+        let shown = shown_url(url.0.as_str());
         let connected = tokio::time::timeout(
             Duration::from_secs(5),
             ProviderBuilder::new().connect(url.0.as_str()),
@@ -55,18 +57,11 @@ async fn chainlink(
         let provider = match connected {
             Ok(Ok(p)) => p,
             Ok(Err(e)) => {
-                let shown = crate::engine::chain::shown_url(url.0.as_str());
-                last_error = format!(
-                    "{shown}: {}",
-                    crate::engine::chain::redacted(&e.to_string(), url.0.as_str())
-                );
+                last_error = format!("{shown}: {}", redacted(&e.to_string(), url.0.as_str()));
                 continue;
             }
             Err(_) => {
-                last_error = format!(
-                    "{}: no answer within 5 s",
-                    crate::engine::chain::shown_url(url.0.as_str())
-                );
+                last_error = format!("{shown}: no answer within 5 s");
                 continue;
             }
         };

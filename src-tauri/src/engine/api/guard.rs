@@ -87,7 +87,7 @@ async fn guarded(st: ApiState, req: Request, next: Next) -> Result<Response, Api
         key: idem_key,
     };
     let now_ms = st.svc.now().timestamp_millis();
-    let look = || answers::lookup(st.svc.pool(), &key.id, &answer_key.key, now_ms);
+    let look = || answers::lookup(st.svc.pool(), &answer_key, now_ms);
     // Replays need no claim; a first request claims the key, then looks again (the answer may
     // have been stored between the two looks).
     if let Some(stored) = look().await? {

@@ -182,12 +182,15 @@ async fn write(
         .max()
         .unwrap_or_else(|| svc.now());
     events::record_many(&mut tx, types::SESSION_CREATED, &subjects, now).await?;
-    let bodies = drafts
-        .iter()
-        .zip(&sessions)
-        .filter_map(|(d, s)| Some((d.answer.as_ref()?, serde_json::to_vec(s))))
-        .map(|(key, body)| Ok((key, body.map_err(|e| Error::Internal(e.to_string()))?)))
-        .collect::<Result<Vec<_>>>()?;
+    let mut bodies = Vec::new();
+    for (d, s) in drafts.iter().zip(&sessions) {
+        if let Some(key) = &d.answer {
+            bodies.push((
+                key,
+                serde_json::to_vec(s).map_err(|e| Error::Internal(e.to_string()))?,
+            ));
+        }
+    }
     let answers: Vec<Answer> = bodies
         .iter()
         .map(|(key, body)| Answer {

@@ -96,12 +96,17 @@ fn derivation_failed(e: impl std::fmt::Display) -> Error {
 mod tests {
     use super::*;
 
-    #[test]
-    fn spec_test_phrase_gives_the_known_addresses() {
+    /// The account of SPEC's test phrase with `passphrase`.
+    fn test_wallet(passphrase: &str) -> AccountXpub {
         let m =
             bip39::Mnemonic::parse("test test test test test test test test test test test junk")
                 .unwrap();
-        let xpub = AccountXpub::from_seed(&m.to_seed("")).unwrap();
+        AccountXpub::from_seed(&m.to_seed(passphrase)).unwrap()
+    }
+
+    #[test]
+    fn spec_test_phrase_gives_the_known_addresses() {
+        let xpub = test_wallet("");
         assert_eq!(
             xpub.address(0).unwrap().to_checksum(None),
             "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
@@ -117,10 +122,7 @@ mod tests {
 
     #[test]
     fn receive_chain_matches_bip32_child_derivation() {
-        let m =
-            bip39::Mnemonic::parse("test test test test test test test test test test test junk")
-                .unwrap();
-        let xpub = AccountXpub::from_seed(&m.to_seed("")).unwrap();
+        let xpub = test_wallet("");
         let receive = xpub
             .0
             .derive_child(ChildNumber::new(0, false).unwrap())
@@ -139,10 +141,7 @@ mod tests {
 
     #[test]
     fn a_passphrase_changes_the_wallet() {
-        let m =
-            bip39::Mnemonic::parse("test test test test test test test test test test test junk")
-                .unwrap();
-        let with = AccountXpub::from_seed(&m.to_seed("extra")).unwrap();
+        let with = test_wallet("extra");
         assert_ne!(
             with.address(0).unwrap().to_checksum(None),
             "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"

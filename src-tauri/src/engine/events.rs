@@ -33,13 +33,15 @@ pub mod types {
     pub const SESSION_CANCELED: &str = "session.canceled";
     /// Funds arrived after the session was final.
     pub const SESSION_LATE_PAYMENT: &str = "session.late_payment";
-    /// A paid session lost its payment in a reorg.
+    /// Funds in another asset than the session's arrived (kept as an extra payment).
+    pub const SESSION_UNEXPECTED_PAYMENT: &str = "session.unexpected_payment";
+    /// A session moved back (a payment was replaced, dropped or reorged out).
     pub const SESSION_REVERTED: &str = "session.reverted";
     /// "Send test event".
     pub const WEBHOOK_TEST: &str = "webhook.test";
 
     /// Every type, for validating endpoint filters.
-    pub const ALL: [&str; 11] = [
+    pub const ALL: [&str; 12] = [
         SESSION_CREATED,
         SESSION_DETECTED,
         SESSION_UNDERPAID,
@@ -49,6 +51,7 @@ pub mod types {
         SESSION_EXPIRED,
         SESSION_CANCELED,
         SESSION_LATE_PAYMENT,
+        SESSION_UNEXPECTED_PAYMENT,
         SESSION_REVERTED,
         WEBHOOK_TEST,
     ];

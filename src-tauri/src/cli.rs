@@ -371,7 +371,7 @@ async fn serve(data_dir: &Path) -> Result<()> {
         data_dir.display(),
         svc.config().api.public_url.0
     );
-    crate::engine::run_until_shutdown(&svc, listener, shutdown_signal()).await;
+    crate::engine::run_until_shutdown(&svc, Some(listener), shutdown_signal()).await;
     tracing::info!("engine stopped");
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! Sessions through the CLI and the service layer, on real SQLite files.
 
 use crate::common::{bin, count, rows, Shop};
-use chaintill::engine::checkout::NewSession;
+use chaintill::engine::checkout::{apply, NewSession};
 use chaintill::engine::clock::ManualClock;
 use chaintill::engine::Service;
 use std::collections::HashSet;
@@ -241,7 +241,7 @@ fn concurrent_processes_never_share_an_address_index() {
 }
 
 #[tokio::test]
-async fn sessions_expire_on_the_injected_clock_with_their_event() {
+async fn sessions_expire_by_the_chain_time_of_their_network_not_the_clock() {
     let shop = Shop::with_test_wallet();
     let clock = ManualClock::new(chrono::Utc::now());
     let svc = Service::open_with_clock(shop.path(), Arc::new(clock.clone()))
@@ -259,15 +259,35 @@ async fn sessions_expire_on_the_injected_clock_with_their_event() {
         .await
         .unwrap();
     let long = svc.sessions_create(req("3.00"), None).await.unwrap();
-    assert_eq!(
-        chaintill::engine::checkout::expire_due(&svc).await.unwrap(),
-        0
-    );
+    let network = short.network.id.clone();
+    let expire = || chaintill::engine::checkout::expire_due(&svc, &network);
+    // No block processed yet: nothing expires, however late the clock says it is.
     clock.advance(chrono::Duration::minutes(2));
-    assert_eq!(
-        chaintill::engine::checkout::expire_due(&svc).await.unwrap(),
-        1
-    );
+    assert_eq!(expire().await.unwrap(), 0);
+    let deadline = chrono::DateTime::parse_from_rfc3339(&short.expires_at)
+        .unwrap()
+        .timestamp_millis();
+    let block = |number: u64, timestamp_ms: i64| {
+        let svc = svc.clone();
+        let network = network.clone();
+        async move {
+            let hash = format!("{number:#066x}");
+            let at = apply::BlockRef {
+                number,
+                hash: &hash,
+                timestamp_ms,
+            };
+            apply::record_block(&svc, &network, at, number, &[], &[])
+                .await
+                .unwrap();
+        }
+    };
+    // A block a second before the deadline (a node catching up): still nothing.
+    block(1, deadline - 1000).await;
+    assert_eq!(expire().await.unwrap(), 0);
+    // A block timestamped exactly at the deadline expires it.
+    block(2, deadline).await;
+    assert_eq!(expire().await.unwrap(), 1);
     assert_eq!(
         svc.sessions_get(&short.id, None)
             .await
@@ -304,10 +324,7 @@ async fn sessions_expire_on_the_injected_clock_with_their_event() {
     assert_eq!(event["data"]["object"]["id"], short.id.as_str());
     assert_eq!(event["data"]["object"]["status"], "expired");
     // Running again changes nothing.
-    assert_eq!(
-        chaintill::engine::checkout::expire_due(&svc).await.unwrap(),
-        0
-    );
+    assert_eq!(expire().await.unwrap(), 0);
 }
 
 #[tokio::test]

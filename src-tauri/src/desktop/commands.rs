@@ -51,8 +51,8 @@ pub struct AppInfo {
     currency: String,
     networks: Vec<NetworkInfo>,
     version: &'static str,
-    /// Why the engine is not running, if it could not start.
-    engine_error: Option<String>,
+    /// Why the local API is off, if its port could not be bound (sales still work).
+    api_error: Option<String>,
     /// Where the local API listens.
     api_url: String,
 }
@@ -87,8 +87,8 @@ pub fn app_info(state: State<'_, AppState>) -> AppInfo {
             })
             .collect(),
         version: env!("CARGO_PKG_VERSION"),
-        engine_error: state
-            .engine_error
+        api_error: state
+            .api_error
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone(),

@@ -10,8 +10,9 @@ use std::sync::{Arc, Mutex};
 pub struct AppState {
     /// The same service the CLI and API use.
     pub svc: Service,
-    /// Why the engine could not start (e.g. `api.bind` is taken), for the window to show.
-    pub engine_error: Arc<Mutex<Option<String>>>,
+    /// Why the local API is off (e.g. `api.bind` is taken), for the window to show; the rest
+    /// of the engine runs regardless.
+    pub api_error: Arc<Mutex<Option<String>>>,
     _lock: lock::EngineLock,
 }
 
@@ -20,12 +21,12 @@ pub fn run(data_dir: &Path) -> Result<()> {
     let svc = tauri::async_runtime::block_on(Service::open(data_dir))?;
     let engine_lock = lock::acquire(data_dir, "the Chaintill window")?;
     let background = svc.clone();
-    let engine_error = Arc::new(Mutex::new(None));
-    let report = engine_error.clone();
+    let api_error = Arc::new(Mutex::new(None));
+    let report = api_error.clone();
     tauri::Builder::default()
         .manage(AppState {
             svc,
-            engine_error,
+            api_error,
             _lock: engine_lock,
         })
         .invoke_handler(tauri::generate_handler![
@@ -42,15 +43,16 @@ pub fn run(data_dir: &Path) -> Result<()> {
                 background.watch_changes(),
             ));
             tauri::async_runtime::spawn(async move {
-                match crate::engine::api::bind(background.config().api.bind).await {
-                    Ok(listener) => {
-                        run_until_shutdown(&background, listener, std::future::pending()).await
-                    }
+                let listener = match crate::engine::api::bind(background.config().api.bind).await
+                {
+                    Ok(listener) => Some(listener),
                     Err(e) => {
-                        tracing::error!(error = %e, "the engine could not start");
+                        tracing::error!(error = %e, "the local API is off; sales are still watched");
                         *report.lock().unwrap_or_else(|p| p.into_inner()) = Some(e.to_string());
+                        None
                     }
-                }
+                };
+                run_until_shutdown(&background, listener, std::future::pending()).await
             });
             Ok(())
         })

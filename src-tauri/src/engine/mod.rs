@@ -22,12 +22,13 @@ pub mod webhooks;
 pub use error::{Error, Result};
 pub use service::Service;
 
-/// Runs the engine for `svc` until `shutdown` completes: the local API and hosted page on
-/// `listener` (see [`api::bind`]), the webhook dispatcher, a chain watcher per network and the
-/// expiry sweep.
+/// Runs the engine for `svc` until `shutdown` completes: the webhook dispatcher, a chain
+/// watcher per network (which also expires sessions, by chain time) and, given a `listener`
+/// (see [`api::bind`]), the local API and hosted page. Without one (its port could not be
+/// bound) everything else still runs: sales are still watched and webhooks still delivered.
 pub async fn run_until_shutdown(
     svc: &Service,
-    listener: tokio::net::TcpListener,
+    listener: Option<tokio::net::TcpListener>,
     shutdown: impl std::future::Future<Output = ()>,
 ) {
     let dispatcher = webhooks::dispatcher::Dispatcher::new(svc.clone());
@@ -38,24 +39,17 @@ pub async fn run_until_shutdown(
         let _ = stop_dispatcher.wait_for(|s| *s).await;
     }));
     let mut stop_api = stop_rx.clone();
-    let serving = tokio::spawn(api::serve(svc.clone(), listener, async move {
-        let _ = stop_api.wait_for(|s| *s).await;
-    }));
-    let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
-    tokio::pin!(shutdown);
-    loop {
-        tokio::select! {
-            _ = &mut shutdown => break,
-            _ = tick.tick() => {
-                if let Err(e) = checkout::expire_due(svc).await {
-                    tracing::warn!(error = %e, "expiry sweep failed");
-                }
-            }
-        }
-    }
+    let serving = listener.map(|listener| {
+        tokio::spawn(api::serve(svc.clone(), listener, async move {
+            let _ = stop_api.wait_for(|s| *s).await;
+        }))
+    });
+    shutdown.await;
     let _ = stop_tx.send(true);
     let _ = dispatching.await;
-    let _ = serving.await;
+    if let Some(serving) = serving {
+        let _ = serving.await;
+    }
     for w in watchers {
         let _ = w.await;
     }

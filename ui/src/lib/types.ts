@@ -61,7 +61,7 @@ export interface AppInfo {
   version: string;
   networks: { id: string; name: string; test: boolean; assets: string[] }[];
   /** Why the engine is not running (e.g. the API port is taken), if it could not start. */
-  engineError: string | null;
+  apiError: string | null;
   apiUrl: string;
 }
 

@@ -6,6 +6,7 @@
 //! transactions), one `eth_getLogs` for all configured tokens, and a receipt only for a
 //! transaction that pays a session address. Matching happens locally against an in-memory set.
 
+mod mempool;
 mod reconcile;
 mod scan;
 
@@ -28,8 +29,15 @@ const BATCH: u64 = 200;
 /// On a network's first start, how far behind the head scanning begins (so sessions created
 /// before the first engine start are still found).
 const FIRST_START_LOOKBACK: u64 = 1000;
-/// A mempool payment not mined within this long is forgotten (dropped or replaced).
-const PENDING_MAX_AGE_MINUTES: i64 = 30;
+/// Most transaction lookups per second for a node whose pending subscription gives hashes only
+/// (a busy mempool must neither starve block processing nor exhaust a provider's quota).
+const LOOKUPS_PER_SECOND: u32 = 20;
+/// Lookups in flight at once.
+const LOOKUPS_IN_FLIGHT: usize = 4;
+/// On a mempool miss, the watched addresses are reloaded when this process committed something
+/// since the last reload (a session created here), or at most this often (one created by
+/// another process, e.g. the CLI): nearly every transaction of a busy mempool pays somebody else.
+const WATCHED_REFRESH: Duration = Duration::from_secs(1);
 /// Longest wait between reconnection attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
@@ -110,18 +118,24 @@ pub struct Watcher {
     last_reconcile: Option<std::time::Instant>,
     watched: HashMap<Address, Watched>,
     watched_seq: i64,
+    watched_at: Option<std::time::Instant>,
+    watched_version: u64,
+    changes: watch::Receiver<u64>,
 }
 
 impl Watcher {
     /// A watcher for `network`.
     pub fn new(svc: Service, network: NetworkConfig, timing: Timing) -> Self {
         Self {
+            changes: svc.watch_changes(),
             svc,
             network,
             timing,
             last_reconcile: None,
             watched: HashMap::new(),
             watched_seq: 0,
+            watched_at: None,
+            watched_version: 0,
         }
     }
 
@@ -132,7 +146,7 @@ impl Watcher {
             s.network = id.clone();
             s.chain_id = chain_id;
             f(s);
-            s.updated_at = Some(crate::engine::clock::format_time(chrono::Utc::now()));
+            s.updated_at = Some(crate::engine::clock::format_time(self.svc.now()));
         });
     }
 
@@ -232,18 +246,24 @@ impl Watcher {
         } else {
             None
         };
-        // Mempool detection where the node offers it (a subscription needs a WebSocket).
+        // Mempool detection where the node offers it (a subscription needs a WebSocket). Full
+        // transactions are asked for and filtered locally; a node that sends hashes only gets
+        // a bounded number of lookups (see `mempool::Lookups`).
         let mut pending = if ws {
-            match p.subscribe_pending_transactions().await {
+            match p
+                .subscribe::<_, serde_json::Value>(("newPendingTransactions", true))
+                .await
+            {
                 Ok(sub) => Some(sub.into_stream()),
                 Err(e) => {
-                    tracing::info!(error = %e, "no pending-transaction subscription; detecting at inclusion");
+                    tracing::info!(error = %redacted(&e.to_string(), url), "no pending-transaction subscription; detecting at inclusion");
                     None
                 }
             }
         } else {
             None
         };
+        let mut lookups = mempool::Lookups::new(LOOKUPS_PER_SECOND, LOOKUPS_IN_FLIGHT);
         loop {
             match self.step(p).await {
                 Ok(true) => {}
@@ -264,57 +284,70 @@ impl Watcher {
             tokio::pin!(deadline);
             loop {
                 tokio::select! {
+                    biased;
+                    _ = shutdown.changed() => break,
                     next = async { heads.as_mut()?.next().await }, if heads.is_some() => {
                         if next.is_none() {
                             return Error::Internal("the head subscription ended".into());
                         }
                         break;
                     }
-                    hash = async { pending.as_mut()?.next().await }, if pending.is_some() => match hash {
-                        Some(h) => {
-                            if let Err(e) = self.on_pending(p, h).await {
-                                tracing::debug!(error = %e, "pending transaction not handled");
-                            }
+                    _ = &mut deadline => break,
+                    found = lookups.next(), if !lookups.is_empty() => {
+                        if let Some(tx) = found {
+                            self.on_pending_tx(&tx).await;
                         }
+                    }
+                    item = async { pending.as_mut()?.next().await }, if pending.is_some() => match item {
+                        Some(v) => match mempool::Item::parse(v) {
+                            Some(mempool::Item::Full(tx)) => self.on_pending_tx(&tx).await,
+                            Some(mempool::Item::Hash(h)) => lookups.push(p, h),
+                            None => {}
+                        },
                         None => pending = None,
                     },
-                    _ = &mut deadline => break,
-                    _ = shutdown.changed() => break,
                 }
             }
         }
     }
 
     /// A transaction entered the mempool: if it pays a session, the session is `detected` now.
-    async fn on_pending(&mut self, p: &DynProvider, hash: alloy_primitives::B256) -> Result<()> {
-        let Some(tx) = p
-            .get_transaction_by_hash(hash)
-            .await
-            .map_err(|e| Error::Internal(format!("RPC failed: {e}")))?
-        else {
-            return Ok(());
-        };
+    /// Failures are logged only: the block scan finds the payment at inclusion anyway.
+    async fn on_pending_tx(&mut self, tx: &alloy::rpc::types::Transaction) {
+        if let Err(e) = self.record_pending(tx).await {
+            tracing::debug!(error = %e, "pending transaction not handled");
+        }
+    }
+
+    async fn record_pending(&mut self, tx: &alloy::rpc::types::Transaction) -> Result<()> {
         if tx.block_number.is_some() {
             return Ok(()); // already mined; the block scan has it
         }
-        if scan::pending_payment(&tx, &self.watched).is_none() {
-            self.refresh_watched().await?; // a session created since the last block
+        let mut found = scan::pending_payment(tx, &self.watched, &self.network);
+        // Perhaps a session created since the last reload (see WATCHED_REFRESH).
+        let stale = *self.changes.borrow() != self.watched_version
+            || self
+                .watched_at
+                .is_none_or(|t| t.elapsed() >= WATCHED_REFRESH);
+        if found.is_none() && stale {
+            self.refresh_watched().await?;
+            found = scan::pending_payment(tx, &self.watched, &self.network);
         }
-        let Some((session, amount)) = scan::pending_payment(&tx, &self.watched) else {
+        let Some(payment) = found else {
             return Ok(());
         };
-        use alloy::network::TransactionResponse;
-        let from = tx.from().to_checksum(None);
-        if apply::record_pending(&self.svc, &session, &format!("{hash:#x}"), &from, amount).await? {
+        if apply::record_pending(&self.svc, &payment).await? {
             let head = apply::checkpoint(&self.svc, self.network.id())
                 .await?
                 .map(|(b, _)| b);
-            apply::apply_settlement(&self.svc, &session, head, self.svc.now()).await?;
+            apply::apply_settlement(&self.svc, &payment.session_id, head).await?;
         }
         Ok(())
     }
 
     async fn refresh_watched(&mut self) -> Result<()> {
+        self.watched_at = Some(std::time::Instant::now());
+        self.watched_version = *self.changes.borrow_and_update();
         let rows: Vec<(i64, String, String, Option<String>)> = sqlx::query_as(
             // `+network_id` keeps the planner on the rowid range: new sessions only, not all of them.
             "SELECT seq, id, address, asset_contract FROM checkout_sessions WHERE seq > ? AND +network_id = ? ORDER BY seq",
@@ -355,6 +388,7 @@ impl Watcher {
         };
         let last = head.min(next.saturating_add(BATCH - 1));
         let mut touched = Vec::new();
+        let pending = apply::pending_nonces(&self.svc, &id).await?;
         while next <= last {
             let block = p
                 .get_block_by_number(BlockNumberOrTag::Number(next))
@@ -370,7 +404,15 @@ impl Watcher {
                 }
             }
             let found = scan::payments_in(p, &block, &self.watched, &self.network).await?;
-            touched.extend(apply::record_block(&self.svc, &id, next, &hash, head, &found).await?);
+            let replaced = scan::replaced_in(&block, &pending);
+            let at = apply::BlockRef {
+                number: next,
+                hash: &hash,
+                timestamp_ms: i64::try_from(block.header.timestamp)
+                    .unwrap_or(i64::MAX / 1000)
+                    .saturating_mul(1000),
+            };
+            touched.extend(apply::record_block(&self.svc, &id, at, head, &found, &replaced).await?);
             parent = Some(hash);
             next += 1;
         }
@@ -385,6 +427,8 @@ impl Watcher {
             touched.extend(found);
         }
         self.settle(p, head, touched).await?;
+        // Expiry follows the chain: sessions expire by the time of the blocks processed.
+        apply::expire_due(&self.svc, &id).await?;
         apply::set_head(&self.svc, &id, head).await?;
         let processed = last.min(head);
         self.report(|s| {
@@ -401,19 +445,10 @@ impl Watcher {
     /// payments' blocks are re-checked against the canonical chain.
     async fn settle(&mut self, p: &DynProvider, head: u64, mut ids: Vec<String>) -> Result<()> {
         ids.extend(apply::open_sessions(&self.svc, self.network.id()).await?);
-        ids.extend(
-            apply::prune_pending(
-                &self.svc,
-                self.network.id(),
-                chrono::Duration::minutes(PENDING_MAX_AGE_MINUTES),
-            )
-            .await?,
-        );
         ids.sort();
         ids.dedup();
-        let now = self.svc.now();
         for id in ids {
-            let Some(plan) = apply::plan(&self.svc, &id, Some(head), now).await? else {
+            let Some(plan) = apply::plan(&self.svc, &id, Some(head)).await? else {
                 continue;
             };
             if plan.to.is_paid() && !plan.from.is_paid() {
@@ -424,7 +459,7 @@ impl Watcher {
                     }
                 }
             }
-            apply::apply_settlement(&self.svc, &id, Some(head), now).await?;
+            apply::apply_settlement(&self.svc, &id, Some(head)).await?;
         }
         Ok(())
     }
@@ -446,9 +481,8 @@ impl Watcher {
         };
         tracing::warn!(network = %id, fork_point = n, "chain reorganisation detected");
         let touched = apply::orphan_after(&self.svc, &id, n, &fork_hash).await?;
-        let now = self.svc.now();
         for s in touched {
-            apply::apply_settlement(&self.svc, &s, Some(head), now).await?;
+            apply::apply_settlement(&self.svc, &s, Some(head)).await?;
         }
         Ok(())
     }

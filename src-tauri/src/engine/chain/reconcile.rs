@@ -133,7 +133,7 @@ pub async fn run(
             let amount = unexplained(svc, p, &id, addr, b)
                 .await?
                 .saturating_sub(unexplained(svc, p, &id, addr, b - 1).await?);
-            record_internal(svc, p, &id, addr, b, amount).await?;
+            record_internal(svc, p, network_id, &id, addr, b, amount).await?;
             touched.push(id.clone());
             lo = b;
         }
@@ -161,6 +161,7 @@ async fn mark_all(svc: &Service, ids: &[String], block: u64) -> Result<()> {
 async fn record_internal(
     svc: &Service,
     p: &DynProvider,
+    network_id: &str,
     session: &str,
     addr: Address,
     number: u64,
@@ -175,6 +176,11 @@ async fn record_internal(
     let ts_ms = i64::try_from(block.header.timestamp)
         .unwrap_or(0)
         .saturating_mul(1000);
+    let native = svc
+        .config()
+        .network(network_id)
+        .map(super::scan::native_asset)
+        .ok_or_else(|| Error::Internal(format!("network `{network_id}` is not configured")))?;
     let mut found = Vec::new();
     for tx in block.transactions.hashes() {
         let trace: std::result::Result<serde_json::Value, _> = p
@@ -193,6 +199,8 @@ async fn record_internal(
                 tx_hash: format!("{tx:#x}"),
                 log_index: None,
                 from: from.unwrap_or_default(),
+                nonce: None,
+                asset: native.clone(),
                 block_number: number,
                 block_hash: hash.clone(),
                 block_timestamp_ms: ts_ms,
@@ -210,6 +218,8 @@ async fn record_internal(
             tx_hash: hash.clone(),
             log_index: None,
             from: String::new(),
+            nonce: None,
+            asset: native,
             block_number: number,
             block_hash: hash.clone(),
             block_timestamp_ms: ts_ms,

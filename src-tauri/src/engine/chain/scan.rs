@@ -1,8 +1,10 @@
 //! Finding payments in one block: native transfers to watched addresses (successful receipts
-//! only) and ERC-20 `Transfer` logs of the configured token contracts.
+//! only) and `Transfer` logs of every configured token contract to watched addresses. Every
+//! asset is recorded, whatever the session's own: funds in another asset become `extra`
+//! payments on the session (settlement decides), never lost.
 
 use super::Watched;
-use crate::engine::checkout::apply::PaymentSeen;
+use crate::engine::checkout::apply::{PaidAsset, PaymentSeen, PendingPayment, Replaced};
 use crate::engine::config::NetworkConfig;
 use crate::engine::{Error, Result};
 use alloy::consensus::Transaction as _;
@@ -10,7 +12,7 @@ use alloy::network::TransactionResponse;
 use alloy::providers::{DynProvider, Provider};
 use alloy::rpc::types::{Block, Filter};
 use alloy::sol_types::{SolCall, SolEvent};
-use alloy_primitives::{Address, U256};
+use alloy_primitives::{Address, B256};
 use std::collections::HashMap;
 
 alloy::sol! {
@@ -20,20 +22,77 @@ alloy::sol! {
     function transfer(address to, uint256 value) returns (bool);
 }
 
-/// A payment recognised in a pending transaction: (session, amount).
+/// The network's native coin as a payment asset.
+pub fn native_asset(network: &NetworkConfig) -> PaidAsset {
+    PaidAsset {
+        symbol: network.native.symbol.clone(),
+        decimals: network.native.decimals,
+        contract: None,
+    }
+}
+
+/// The configured token at `contract`, if any.
+fn token_asset(network: &NetworkConfig, contract: Address) -> Option<PaidAsset> {
+    network
+        .tokens
+        .iter()
+        .find(|t| t.address == contract)
+        .map(|t| PaidAsset {
+            symbol: t.symbol.get_ref().0.clone(),
+            decimals: t.decimals.get() as u32,
+            contract: Some(contract),
+        })
+}
+
+/// A payment to a watched address in a pending transaction: native value to it, or a
+/// configured token's `transfer` to it.
 pub fn pending_payment(
     tx: &alloy::rpc::types::Transaction,
     watched: &HashMap<Address, Watched>,
-) -> Option<(String, U256)> {
+    network: &NetworkConfig,
+) -> Option<PendingPayment> {
     let to = tx.to()?;
-    if let Some(w) = watched.get(&to) {
-        return (w.contract.is_none() && !tx.value().is_zero())
-            .then(|| (w.session_id.clone(), tx.value()));
+    let (session, asset, amount) = if let Some(w) = watched.get(&to) {
+        (w, native_asset(network), tx.value())
+    } else {
+        // A token transfer: `to` is the token contract, the recipient is in the calldata.
+        let call = transferCall::abi_decode(tx.input()).ok()?;
+        (
+            watched.get(&call.to)?,
+            token_asset(network, to)?,
+            call.value,
+        )
+    };
+    (!amount.is_zero()).then(|| PendingPayment {
+        session_id: session.session_id.clone(),
+        tx_hash: format!("{:#x}", tx.tx_hash()),
+        from: tx.from().to_checksum(None),
+        nonce: tx.nonce(),
+        asset,
+        amount,
+    })
+}
+
+/// Mempool payments whose sender nonce a transaction of `block` used, other than themselves:
+/// replaced ("speed up" pays again under another hash; "cancel" pays nobody).
+pub fn replaced_in(
+    block: &Block,
+    pending: &HashMap<(String, u64), Vec<Replaced>>,
+) -> Vec<Replaced> {
+    if pending.is_empty() {
+        return vec![];
     }
-    // A token transfer: `to` is the token contract, the recipient is in the calldata.
-    let call = transferCall::abi_decode(tx.input()).ok()?;
-    let w = watched.get(&call.to)?;
-    (w.contract == Some(to) && !call.value.is_zero()).then(|| (w.session_id.clone(), call.value))
+    let mut out = Vec::new();
+    for tx in block.transactions.txns() {
+        let key = (tx.from().to_checksum(None).to_ascii_lowercase(), tx.nonce());
+        let hash = format!("{:#x}", tx.tx_hash());
+        for p in pending.get(&key).into_iter().flatten() {
+            if p.tx_hash != hash {
+                out.push(p.clone());
+            }
+        }
+    }
+    out
 }
 
 /// Payments to watched addresses in `block`.
@@ -50,11 +109,13 @@ pub async fn payments_in(
         .unwrap_or(i64::MAX / 1000)
         .saturating_mul(1000);
     let mut found = Vec::new();
+    let mut nonces: HashMap<B256, (u64, Address)> = HashMap::new();
 
     for tx in block.transactions.txns() {
+        nonces.insert(tx.tx_hash(), (tx.nonce(), tx.from()));
         let Some(to) = tx.to() else { continue };
         let Some(w) = watched.get(&to) else { continue };
-        if w.contract.is_some() || tx.value().is_zero() {
+        if tx.value().is_zero() {
             continue;
         }
         let receipt = p.get_transaction_receipt(tx.tx_hash()).await.map_err(rpc)?;
@@ -66,6 +127,8 @@ pub async fn payments_in(
             tx_hash: format!("{:#x}", tx.tx_hash()),
             log_index: None,
             from: tx.from().to_checksum(None),
+            nonce: Some(tx.nonce()),
+            asset: native_asset(network),
             block_number: number,
             block_hash: hash.clone(),
             block_timestamp_ms: ts_ms,
@@ -91,17 +154,28 @@ pub async fn payments_in(
             let Some(w) = watched.get(&t.to) else {
                 continue;
             };
-            if w.contract != Some(log.address()) || t.value.is_zero() {
+            let Some(asset) = token_asset(network, log.address()) else {
                 continue;
-            }
+            };
             let (Some(tx_hash), Some(index)) = (log.transaction_hash, log.log_index) else {
                 continue;
             };
+            if t.value.is_zero() {
+                continue;
+            }
+            // The nonce ties a mined token payment to the mempool payment it may replace; a
+            // transfer made inside a contract call is another sender's transaction: no nonce.
+            let nonce = nonces
+                .get(&tx_hash)
+                .filter(|(_, from)| *from == t.from)
+                .map(|(n, _)| *n);
             found.push(PaymentSeen {
                 session_id: w.session_id.clone(),
                 tx_hash: format!("{tx_hash:#x}"),
                 log_index: Some(index),
                 from: t.from.to_checksum(None),
+                nonce,
+                asset,
                 block_number: number,
                 block_hash: hash.clone(),
                 block_timestamp_ms: ts_ms,

@@ -3,13 +3,30 @@
 //! events it raises in one transaction.
 
 use super::model::PaymentRow;
-use super::settle::{settle, Status};
+use super::settle::{settle, Settlement, Status};
 use super::{load, payments, raise, row};
 use crate::engine::events::types;
 use crate::engine::ids::SessionId;
 use crate::engine::{Result, Service};
-use alloy_primitives::U256;
+use alloy_primitives::{Address, U256};
 use chrono::{DateTime, Utc};
+
+/// The asset a payment was made in (it may differ from its session's: then it is `extra`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaidAsset {
+    /// Symbol from the config.
+    pub symbol: String,
+    /// Decimals of its atomic unit.
+    pub decimals: u32,
+    /// Token contract; `None` for the native coin.
+    pub contract: Option<Address>,
+}
+
+impl PaidAsset {
+    fn contract_text(&self) -> Option<String> {
+        self.contract.map(|c| c.to_checksum(None))
+    }
+}
 
 /// A payment found in a canonical block.
 #[derive(Debug, Clone)]
@@ -22,6 +39,10 @@ pub struct PaymentSeen {
     pub log_index: Option<u64>,
     /// Sender (EIP-55).
     pub from: String,
+    /// The transaction's sender nonce, where known (a replaced mempool payment is found by it).
+    pub nonce: Option<u64>,
+    /// What was paid.
+    pub asset: PaidAsset,
     /// Block number.
     pub block_number: u64,
     /// Block hash, 0x-hex.
@@ -41,6 +62,9 @@ pub async fn record_payments(svc: &Service, found: &[PaymentSeen]) -> Result<()>
 }
 
 /// Inserts payments (a mempool row gains its block); returns the sessions that gained one.
+///
+/// A mined payment that replaced a mempool payment of the same session (same sender and nonce:
+/// a wallet's "speed up") takes that payment's place and keeps its first-seen time.
 async fn insert_payments(
     tx: &mut sqlx::SqliteConnection,
     found: &[PaymentSeen],
@@ -65,9 +89,16 @@ async fn insert_payments(
             touched.push(p.session_id.clone());
             continue;
         }
+        let seen_at = match p.nonce {
+            Some(nonce) => replace_pending(tx, &p.session_id, &p.from, nonce, &p.tx_hash)
+                .await?
+                .map_or(now, |first| first.min(now)),
+            None => now,
+        };
         let inserted = sqlx::query(
-            "INSERT OR IGNORE INTO payments (session_id, tx_hash, log_index, from_address, block_number, block_hash, amount_atomic, seen_at, block_timestamp) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR IGNORE INTO payments (session_id, tx_hash, log_index, from_address, block_number, block_hash, amount_atomic, seen_at, block_timestamp, \
+             asset_symbol, asset_decimals, asset_contract, nonce) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&p.session_id)
         .bind(&p.tx_hash)
@@ -76,8 +107,12 @@ async fn insert_payments(
         .bind(p.block_number as i64)
         .bind(&p.block_hash)
         .bind(p.amount.to_string())
-        .bind(now)
+        .bind(seen_at)
         .bind(p.block_timestamp_ms)
+        .bind(&p.asset.symbol)
+        .bind(p.asset.decimals as i64)
+        .bind(p.asset.contract_text())
+        .bind(p.nonce.map(|n| n as i64))
         .execute(&mut *tx)
         .await?;
         if inserted.rows_affected() > 0 {
@@ -86,6 +121,35 @@ async fn insert_payments(
     }
     mark_unsettled(tx, &touched).await?;
     Ok(touched)
+}
+
+/// Removes the mempool payments of `session` from `from` with `nonce` other than `tx_hash`
+/// (replaced by it); returns their earliest first-seen time.
+async fn replace_pending(
+    tx: &mut sqlx::SqliteConnection,
+    session: &str,
+    from: &str,
+    nonce: u64,
+    tx_hash: &str,
+) -> Result<Option<i64>> {
+    let seen: Vec<i64> = sqlx::query_scalar(
+        "DELETE FROM payments WHERE session_id = ? AND from_address = ? AND nonce = ? \
+         AND block_number IS NULL AND tx_hash != ? RETURNING seen_at",
+    )
+    .bind(session)
+    .bind(from)
+    .bind(nonce as i64)
+    .bind(tx_hash)
+    .fetch_all(&mut *tx)
+    .await?;
+    if !seen.is_empty() {
+        tracing::info!(
+            session,
+            replacement = tx_hash,
+            "a mempool payment was replaced by its sender (same nonce)"
+        );
+    }
+    Ok(seen.into_iter().min())
 }
 
 /// Flags sessions to re-settle, in the caller's transaction.
@@ -99,18 +163,54 @@ async fn mark_unsettled(tx: &mut sqlx::SqliteConnection, ids: &[String]) -> Resu
     Ok(())
 }
 
-/// A processed block, recorded with its payments and the network checkpoint in one transaction.
+/// A mempool payment whose sender nonce was used by another transaction in a block.
+#[derive(Debug, Clone)]
+pub struct Replaced {
+    /// The session it was recorded on.
+    pub session_id: String,
+    /// The replaced transaction.
+    pub tx_hash: String,
+}
+
+/// A processed block as the watcher hands it over.
+#[derive(Debug, Clone, Copy)]
+pub struct BlockRef<'a> {
+    /// Block number.
+    pub number: u64,
+    /// Block hash, 0x-hex.
+    pub hash: &'a str,
+    /// Block timestamp, ms.
+    pub timestamp_ms: i64,
+}
+
+/// A processed block, recorded with its payments, the mempool payments it replaced and the
+/// network checkpoint (with the block's time: expiry follows it) in one transaction.
 pub async fn record_block(
     svc: &Service,
     network_id: &str,
-    number: u64,
-    hash: &str,
+    block: BlockRef<'_>,
     head: u64,
     found: &[PaymentSeen],
+    replaced: &[Replaced],
 ) -> Result<Vec<String>> {
+    let BlockRef { number, hash, .. } = block;
     let now = svc.now().timestamp_millis();
     let mut tx = svc.begin_write().await?;
     let mut touched = insert_payments(&mut tx, found, now).await?;
+    for r in replaced {
+        let gone = sqlx::query(
+            "DELETE FROM payments WHERE session_id = ? AND tx_hash = ? AND block_number IS NULL",
+        )
+        .bind(&r.session_id)
+        .bind(&r.tx_hash)
+        .execute(&mut *tx)
+        .await?;
+        if gone.rows_affected() > 0 {
+            tracing::info!(session = %r.session_id, tx = %r.tx_hash, "a mempool payment was replaced or canceled by its sender");
+            mark_unsettled(&mut tx, std::slice::from_ref(&r.session_id)).await?;
+            touched.push(r.session_id.clone());
+        }
+    }
     sqlx::query("INSERT OR REPLACE INTO chain_blocks (network_id, number, hash) VALUES (?, ?, ?)")
         .bind(network_id)
         .bind(number as i64)
@@ -124,73 +224,100 @@ pub async fn record_block(
         .execute(&mut *tx)
         .await?;
     sqlx::query(
-        "INSERT INTO chain_state (network_id, last_block, last_hash, head, updated_at) VALUES (?1, ?2, ?3, ?4, ?5) \
-         ON CONFLICT (network_id) DO UPDATE SET last_block = ?2, last_hash = ?3, head = MAX(head, ?4), updated_at = ?5",
+        "INSERT INTO chain_state (network_id, last_block, last_hash, head, updated_at, last_block_time) VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
+         ON CONFLICT (network_id) DO UPDATE SET last_block = ?2, last_hash = ?3, head = MAX(head, ?4), updated_at = ?5, \
+         last_block_time = MAX(COALESCE(last_block_time, ?6), ?6)",
     )
     .bind(network_id)
     .bind(number as i64)
     .bind(hash)
     .bind(head as i64)
     .bind(now)
+    .bind(block.timestamp_ms)
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
+    touched.sort();
     touched.dedup();
     Ok(touched)
 }
 
 /// A payment seen in the mempool, before inclusion: the session becomes `detected` at once.
-pub async fn record_pending(
-    svc: &Service,
-    session_id: &str,
-    tx_hash: &str,
-    from: &str,
-    amount: U256,
-) -> Result<bool> {
+/// A replacement of a mempool payment already recorded (same sender and nonce) takes its place
+/// and keeps its first-seen time. Returns whether anything changed.
+pub async fn record_pending(svc: &Service, p: &PendingPayment) -> Result<bool> {
+    let now = svc.now().timestamp_millis();
     let mut tx = svc.begin_write().await?;
+    let first = replace_pending(&mut tx, &p.session_id, &p.from, p.nonce, &p.tx_hash).await?;
     let done = sqlx::query(
-        "INSERT OR IGNORE INTO payments (session_id, tx_hash, log_index, from_address, block_number, block_hash, amount_atomic, seen_at, block_timestamp) \
-         VALUES (?, ?, NULL, ?, NULL, NULL, ?, ?, NULL)",
+        "INSERT OR IGNORE INTO payments (session_id, tx_hash, log_index, from_address, block_number, block_hash, amount_atomic, seen_at, block_timestamp, \
+         asset_symbol, asset_decimals, asset_contract, nonce) \
+         VALUES (?, ?, NULL, ?, NULL, NULL, ?, ?, NULL, ?, ?, ?, ?)",
     )
-    .bind(session_id)
-    .bind(tx_hash)
-    .bind(from)
-    .bind(amount.to_string())
-    .bind(svc.now().timestamp_millis())
+    .bind(&p.session_id)
+    .bind(&p.tx_hash)
+    .bind(&p.from)
+    .bind(p.amount.to_string())
+    .bind(first.map_or(now, |f| f.min(now)))
+    .bind(&p.asset.symbol)
+    .bind(p.asset.decimals as i64)
+    .bind(p.asset.contract_text())
+    .bind(p.nonce as i64)
     .execute(&mut *tx)
     .await?;
-    let added = done.rows_affected() > 0;
-    if added {
-        mark_unsettled(&mut tx, &[session_id.to_string()]).await?;
+    let changed = done.rows_affected() > 0 || first.is_some();
+    if changed {
+        mark_unsettled(&mut tx, std::slice::from_ref(&p.session_id)).await?;
     }
     tx.commit().await?;
-    Ok(added)
+    Ok(changed)
 }
 
-/// Forgets mempool payments on a network that were never mined within `max_age` (dropped or
-/// replaced); returns the sessions concerned.
-pub async fn prune_pending(
+/// A payment in a pending transaction.
+#[derive(Debug, Clone)]
+pub struct PendingPayment {
+    /// The session whose address it pays.
+    pub session_id: String,
+    /// Transaction hash, 0x-hex.
+    pub tx_hash: String,
+    /// Sender (EIP-55).
+    pub from: String,
+    /// Sender nonce.
+    pub nonce: u64,
+    /// What is paid.
+    pub asset: PaidAsset,
+    /// Atomic units.
+    pub amount: U256,
+}
+
+/// The mempool payments of a network: (sender, nonce) → (session, transaction), so a block that
+/// uses the nonce for another transaction shows them replaced.
+pub async fn pending_nonces(
     svc: &Service,
     network_id: &str,
-    max_age: chrono::Duration,
-) -> Result<Vec<String>> {
-    let mut tx = svc.begin_write().await?;
-    let mut ids: Vec<String> = sqlx::query_scalar(
-        // Driven by the partial index of mempool payments; `IN (SELECT … network)` would list
-        // every session of the network on every block.
-        "DELETE FROM payments WHERE block_number IS NULL AND seen_at < ?1 \
-         AND EXISTS (SELECT 1 FROM checkout_sessions s WHERE s.id = payments.session_id AND s.network_id = ?2) \
-         RETURNING session_id",
+) -> Result<std::collections::HashMap<(String, u64), Vec<Replaced>>> {
+    let rows: Vec<(String, String, String, i64)> = sqlx::query_as(
+        // Driven by the partial index of mempool payments.
+        "SELECT p.session_id, p.tx_hash, p.from_address, p.nonce FROM payments p \
+         WHERE p.block_number IS NULL AND p.seen_at > -1 AND p.nonce IS NOT NULL \
+         AND EXISTS (SELECT 1 FROM checkout_sessions s WHERE s.id = p.session_id AND s.network_id = ?)",
     )
-    .bind((svc.now() - max_age).timestamp_millis())
     .bind(network_id)
-    .fetch_all(&mut *tx)
+    .fetch_all(svc.pool())
     .await?;
-    ids.sort();
-    ids.dedup();
-    mark_unsettled(&mut tx, &ids).await?;
-    tx.commit().await?;
-    Ok(ids)
+    let mut map: std::collections::HashMap<(String, u64), Vec<Replaced>> = Default::default();
+    for (session_id, tx_hash, from, nonce) in rows {
+        let Ok(nonce) = u64::try_from(nonce) else {
+            continue;
+        };
+        map.entry((from.to_ascii_lowercase(), nonce))
+            .or_default()
+            .push(Replaced {
+                session_id,
+                tx_hash,
+            });
+    }
+    Ok(map)
 }
 
 /// The stored hash of a block, if it is in the recent window.
@@ -300,23 +427,41 @@ pub struct Plan {
     pub counted_blocks: Vec<(u64, String)>,
 }
 
-/// Computes the settlement of one session at `head`.
-pub async fn plan(
-    svc: &Service,
+/// The timestamp of the last block the network's watcher processed: what expiry is judged by.
+async fn chain_time(
+    conn: &mut sqlx::SqliteConnection,
+    network_id: &str,
+) -> Result<Option<DateTime<Utc>>> {
+    let t: Option<Option<i64>> =
+        sqlx::query_scalar("SELECT last_block_time FROM chain_state WHERE network_id = ?")
+            .bind(network_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    Ok(t.flatten().map(crate::engine::clock::from_millis))
+}
+
+/// A session, its payments and their settlement at `head` and its network's chain time.
+async fn settled(
+    conn: &mut sqlx::SqliteConnection,
     session_id: &str,
     head: Option<u64>,
-    now: DateTime<Utc>,
-) -> Result<Option<Plan>> {
-    let mut conn = svc.pool().acquire().await?;
-    let Some(r) = row(&mut conn, session_id).await? else {
+) -> Result<Option<(super::model::SessionRow, Vec<PaymentRow>, Settlement)>> {
+    let Some(r) = row(&mut *conn, session_id).await? else {
         return Ok(None);
     };
-    let pays = payments(&mut conn, session_id).await?;
-    let observed: Vec<_> = pays
-        .iter()
-        .map(PaymentRow::observed)
-        .collect::<Result<_>>()?;
-    let s = settle(&r.terms()?, &observed, head, now);
+    let pays = payments(&mut *conn, session_id).await?;
+    let observed: Vec<_> = pays.iter().map(|p| p.observed(&r)).collect::<Result<_>>()?;
+    let time = chain_time(&mut *conn, &r.network_id).await?;
+    let s = settle(&r.terms()?, &observed, head, time);
+    Ok(Some((r, pays, s)))
+}
+
+/// Computes the settlement of one session at `head`.
+pub async fn plan(svc: &Service, session_id: &str, head: Option<u64>) -> Result<Option<Plan>> {
+    let mut conn = svc.pool().acquire().await?;
+    let Some((r, pays, s)) = settled(&mut conn, session_id, head).await? else {
+        return Ok(None);
+    };
     let counted_blocks = s
         .counted
         .iter()
@@ -343,16 +488,20 @@ fn event_for(status: Status) -> Option<&'static str> {
     })
 }
 
-/// Re-settles one session at `head` and writes the result with its events in one transaction:
-/// the new status's event, `session.reverted` when a paid session lost its payment, and
-/// `session.late_payment` once for each payment that arrived after the session was final.
+/// Whether `old → new` is a move back (SPEC §4: raises `session.reverted`): a session that saw a
+/// payment back to `pending`, or a paid one no longer paid.
+fn moved_back(old: Status, new: Status) -> bool {
+    new == Status::Pending && matches!(old, Status::Detected | Status::Underpaid)
+        || old.is_paid() && !new.is_paid()
+}
+
+/// Re-settles one session at `head` (and its network's chain time) and writes the result with
+/// its events in one transaction: `session.reverted` on a move back, the new status's event,
+/// and once per extra payment `session.unexpected_payment` (another asset) or
+/// `session.late_payment` (after the session was final or beyond its amount).
 /// Returns whether anything changed.
-pub async fn apply_settlement(
-    svc: &Service,
-    session_id: &str,
-    head: Option<u64>,
-    now: DateTime<Utc>,
-) -> Result<bool> {
+pub async fn apply_settlement(svc: &Service, session_id: &str, head: Option<u64>) -> Result<bool> {
+    let now = svc.now();
     let mut tx = svc.begin_write().await?;
     // Clearing the re-settle flag is the first write: it takes the write lock, so what is read
     // below cannot go stale, and it commits with the result.
@@ -360,20 +509,20 @@ pub async fn apply_settlement(
         .bind(session_id)
         .execute(&mut *tx)
         .await?;
-    let Some(r) = row(&mut tx, session_id).await? else {
+    let Some((r, pays, s)) = settled(&mut tx, session_id, head).await? else {
         return Ok(false);
     };
-    let pays: Vec<PaymentRow> = payments(&mut tx, session_id).await?;
-    let observed: Vec<_> = pays
+    let received = pays
         .iter()
-        .map(PaymentRow::observed)
-        .collect::<Result<_>>()?;
-    let s = settle(&r.terms()?, &observed, head, now);
-    let received = observed
-        .iter()
-        .fold(U256::ZERO, |a, p| a.saturating_add(p.amount));
+        .filter(|p| !p.is_foreign(&r))
+        .map(|p| crate::engine::money::parse_atomic(&p.amount_atomic))
+        .try_fold(U256::ZERO, |a, p| p.map(|p| a.saturating_add(p)))?;
     let old = r.status();
-    let newly_late: Vec<&PaymentRow> = s
+    let extra_now: Vec<bool> = (0..pays.len()).map(|i| s.extra.contains(&i)).collect();
+    let flags_changed: Vec<usize> = (0..pays.len())
+        .filter(|&i| (pays[i].extra != 0) != extra_now[i])
+        .collect();
+    let newly_extra: Vec<&PaymentRow> = s
         .extra
         .iter()
         .map(|i| &pays[*i])
@@ -382,7 +531,8 @@ pub async fn apply_settlement(
     let changed = s.status != old
         || s.confirmations as i64 != r.confirmations
         || received.to_string() != r.amount_received
-        || !newly_late.is_empty();
+        || !newly_extra.is_empty()
+        || !flags_changed.is_empty();
     if !changed {
         tx.commit().await?;
         return Ok(false);
@@ -400,7 +550,19 @@ pub async fn apply_settlement(
         .bind(session_id)
         .execute(&mut *tx)
         .await?;
-    for p in &newly_late {
+    for &i in &flags_changed {
+        let p = &pays[i];
+        sqlx::query(
+            "UPDATE payments SET extra = ? WHERE session_id = ? AND tx_hash = ? AND log_index IS ?",
+        )
+        .bind(i64::from(extra_now[i]))
+        .bind(session_id)
+        .bind(&p.tx_hash)
+        .bind(p.log_index)
+        .execute(&mut *tx)
+        .await?;
+    }
+    for p in &newly_extra {
         sqlx::query("UPDATE payments SET late_notified = 1 WHERE session_id = ? AND tx_hash = ? AND log_index IS ?")
             .bind(session_id)
             .bind(&p.tx_hash)
@@ -410,15 +572,20 @@ pub async fn apply_settlement(
     }
     let session = load(&mut tx, svc, &SessionId::parse(session_id)?).await?;
     if s.status != old {
-        if old.is_paid() && !s.status.is_paid() {
+        if moved_back(old, s.status) {
             raise(&mut tx, types::SESSION_REVERTED, &session, now).await?;
         }
         if let Some(kind) = event_for(s.status) {
             raise(&mut tx, kind, &session, now).await?;
         }
     }
-    for _ in &newly_late {
-        raise(&mut tx, types::SESSION_LATE_PAYMENT, &session, now).await?;
+    for p in &newly_extra {
+        let kind = if p.is_foreign(&r) {
+            types::SESSION_UNEXPECTED_PAYMENT
+        } else {
+            types::SESSION_LATE_PAYMENT
+        };
+        raise(&mut tx, kind, &session, now).await?;
     }
     tx.commit().await?;
     svc.outbox_changed();
@@ -434,20 +601,22 @@ pub async fn apply_settlement(
     Ok(true)
 }
 
-/// Moves sessions with no payment past their expiry to `expired` (raising `session.expired`).
-pub async fn expire_due(svc: &Service) -> Result<usize> {
-    let now = svc.now();
+/// Moves the network's sessions with no payment whose expiry its chain has reached (the last
+/// processed block is timestamped at or after `expiresAt`) to `expired`, raising
+/// `session.expired`. Sessions with payments expire through settlement (SPEC §4).
+pub async fn expire_due(svc: &Service, network_id: &str) -> Result<usize> {
     let due: Vec<String> = sqlx::query_scalar(
-        "SELECT id FROM checkout_sessions WHERE status = 'pending' AND expires_at < ? \
-         AND NOT EXISTS (SELECT 1 FROM payments WHERE session_id = checkout_sessions.id)",
+        "SELECT s.id FROM checkout_sessions s JOIN chain_state c ON c.network_id = s.network_id \
+         WHERE s.network_id = ?1 AND s.status = 'pending' AND s.expires_at <= c.last_block_time \
+         AND NOT EXISTS (SELECT 1 FROM payments WHERE session_id = s.id)",
     )
-    .bind(now.timestamp_millis())
+    .bind(network_id)
     .fetch_all(svc.pool())
     .await?;
     let mut changed = 0;
     for id in due {
         // With no payment, settlement does not depend on the chain head.
-        if apply_settlement(svc, &id, None, now).await? {
+        if apply_settlement(svc, &id, None).await? {
             changed += 1;
         }
     }

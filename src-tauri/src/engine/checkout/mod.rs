@@ -364,7 +364,9 @@ pub(crate) async fn row(conn: &mut SqliteConnection, id: &str) -> Result<Option<
 const SELECT_FULL: &str = "SELECT s.*, (SELECT head FROM chain_state c WHERE c.network_id = s.network_id) AS chain_head, \
      (SELECT json_group_array(json_object('tx_hash', tx_hash, 'log_index', log_index, 'from_address', from_address, \
              'block_number', block_number, 'block_hash', block_hash, 'amount_atomic', amount_atomic, \
-             'seen_at', seen_at, 'block_timestamp', block_timestamp, 'late_notified', late_notified)) \
+             'seen_at', seen_at, 'block_timestamp', block_timestamp, 'late_notified', late_notified, \
+             'asset_symbol', asset_symbol, 'asset_decimals', asset_decimals, 'asset_contract', asset_contract, \
+             'extra', extra, 'nonce', nonce)) \
       FROM (SELECT * FROM payments p WHERE p.session_id = s.id ORDER BY seen_at, id)) AS payments_json \
      FROM checkout_sessions s";
 
@@ -389,7 +391,8 @@ impl FullRow {
 
 pub(crate) async fn payments(conn: &mut SqliteConnection, id: &str) -> Result<Vec<PaymentRow>> {
     Ok(sqlx::query_as::<_, PaymentRow>(
-        "SELECT tx_hash, log_index, from_address, block_number, block_hash, amount_atomic, seen_at, block_timestamp, late_notified \
+        "SELECT tx_hash, log_index, from_address, block_number, block_hash, amount_atomic, seen_at, block_timestamp, late_notified, \
+         asset_symbol, asset_decimals, asset_contract, extra, nonce \
          FROM payments WHERE session_id = ? ORDER BY seen_at, id",
     )
     .bind(id)

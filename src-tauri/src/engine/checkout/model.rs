@@ -52,12 +52,23 @@ pub struct PaymentRow {
     pub seen_at: i64,
     pub block_timestamp: Option<i64>,
     pub late_notified: i64,
+    pub asset_symbol: Option<String>,
+    pub asset_decimals: Option<i64>,
+    pub asset_contract: Option<String>,
+    pub extra: i64,
+    pub nonce: Option<i64>,
 }
 
 impl PaymentRow {
+    /// Whether it was paid in another asset than `session`'s (compared by contract; `NULL` is
+    /// the native coin). Rows from before assets were recorded are in the session's asset.
+    pub fn is_foreign(&self, session: &SessionRow) -> bool {
+        self.asset_symbol.is_some() && !same_contract(&self.asset_contract, &session.asset_contract)
+    }
+
     /// The settlement view: first seen is the earlier of seen-at and block time, so a payment
     /// found after a restart is judged by its block time, never by when the engine noticed it.
-    pub fn observed(&self) -> Result<Observed> {
+    pub fn observed(&self, session: &SessionRow) -> Result<Observed> {
         let seen = self
             .block_timestamp
             .map_or(self.seen_at, |b| b.min(self.seen_at));
@@ -65,7 +76,16 @@ impl PaymentRow {
             amount: parse_atomic(&self.amount_atomic)?,
             block_number: self.block_number.and_then(|b| u64::try_from(b).ok()),
             first_seen: from_millis(seen),
+            foreign: self.is_foreign(session),
         })
+    }
+}
+
+fn same_contract(a: &Option<String>, b: &Option<String>) -> bool {
+    match (a, b) {
+        (None, None) => true,
+        (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+        _ => false,
     }
 }
 
@@ -141,7 +161,13 @@ pub struct PaymentView {
     pub from: String,
     pub block_number: Option<i64>,
     pub block_hash: Option<String>,
+    /// The asset paid (may differ from the session's: then `extra`).
+    pub asset: AssetRef,
+    /// In the payment's own asset.
     pub amount: AssetAmount,
+    /// Does not count towards the amount (another asset, beyond a completed amount, after the
+    /// session was final): kept for the owner to refund or keep.
+    pub extra: bool,
     pub confirmations: u64,
     pub seen_at: String,
     pub block_timestamp: Option<String>,
@@ -162,8 +188,11 @@ pub struct CheckoutSession {
     pub address: String,
     pub amount: AssetAmount,
     pub amount_received: AssetAmount,
+    /// What is still needed to count as paid: amount minus counted payments, never below 0.
+    pub amount_due: AssetAmount,
     pub fiat: Fiat,
     pub rate: String,
+    /// EIP-681 request for `amountDue` (what every QR encodes).
     pub payment_uri: String,
     pub confirmations: u64,
     pub required_confirmations: u64,
@@ -187,25 +216,46 @@ impl CheckoutSession {
         let decimals = u32::try_from(row.asset_decimals).unwrap_or(18);
         let native = row.asset_contract.is_none();
         let amount = |atomic: &str, with_native: bool| -> Result<AssetAmount> {
-            let value = format_atomic(parse_atomic(atomic)?, decimals);
-            Ok(AssetAmount {
-                atomic: atomic.to_string(),
-                wei: with_native.then(|| atomic.to_string()),
-                eth: with_native.then(|| value.clone()),
-                value,
-            })
+            asset_amount(atomic, decimals, with_native)
         };
+        let session_asset = AssetRef {
+            symbol: row.asset_symbol.clone(),
+            decimals,
+            contract: row.asset_contract.clone(),
+        };
+        let total = parse_atomic(&row.amount_atomic)?;
+        let mut counted = alloy_primitives::U256::ZERO;
+        for p in payments
+            .iter()
+            .filter(|p| p.extra == 0 && !p.is_foreign(row))
+        {
+            counted = counted.saturating_add(parse_atomic(&p.amount_atomic)?);
+        }
+        let due = total.saturating_sub(counted);
         let payments = payments
             .iter()
             .map(|p| {
+                let asset = match &p.asset_symbol {
+                    Some(symbol) => AssetRef {
+                        symbol: symbol.clone(),
+                        decimals: p
+                            .asset_decimals
+                            .and_then(|d| u32::try_from(d).ok())
+                            .unwrap_or(decimals),
+                        contract: p.asset_contract.clone(),
+                    },
+                    None => session_asset.clone(),
+                };
                 Ok(PaymentView {
                     tx_hash: p.tx_hash.clone(),
                     log_index: p.log_index,
                     from: p.from_address.clone(),
                     block_number: p.block_number,
                     block_hash: p.block_hash.clone(),
-                    amount: amount(&p.amount_atomic, false)?,
-                    confirmations: p.observed()?.confirmations(head),
+                    amount: asset_amount(&p.amount_atomic, asset.decimals, false)?,
+                    asset,
+                    extra: p.extra != 0 || p.is_foreign(row),
+                    confirmations: p.observed(row)?.confirmations(head),
                     seen_at: format_time(from_millis(p.seen_at)),
                     block_timestamp: p.block_timestamp.map(|t| format_time(from_millis(t))),
                 })
@@ -222,20 +272,17 @@ impl CheckoutSession {
                 chain_id: u64::try_from(row.chain_id).unwrap_or_default(),
                 name: row.network_name.clone(),
             },
-            asset: AssetRef {
-                symbol: row.asset_symbol.clone(),
-                decimals,
-                contract: row.asset_contract.clone(),
-            },
+            payment_uri: payment_uri_for(row, due)?,
+            asset: session_asset,
             address: row.address.clone(),
             amount: amount(&row.amount_atomic, native)?,
             amount_received: amount(&row.amount_received, false)?,
+            amount_due: amount(&due.to_string(), false)?,
             fiat: Fiat {
                 amount: row.fiat_amount.clone(),
                 currency: row.fiat_currency.clone(),
             },
             rate: row.rate.clone(),
-            payment_uri: row.payment_uri.clone(),
             confirmations: u64::try_from(row.confirmations).unwrap_or_default(),
             required_confirmations: u64::try_from(row.required_confirmations).unwrap_or(1),
             payments,
@@ -246,4 +293,27 @@ impl CheckoutSession {
             paid_at: row.paid_at.map(|t| format_time(from_millis(t))),
         })
     }
+}
+
+/// `{atomic, value}` of an atomic amount with `decimals` (+ `wei`/`eth` when `with_native`).
+fn asset_amount(atomic: &str, decimals: u32, with_native: bool) -> Result<AssetAmount> {
+    let value = format_atomic(parse_atomic(atomic)?, decimals);
+    Ok(AssetAmount {
+        atomic: atomic.to_string(),
+        wei: with_native.then(|| atomic.to_string()),
+        eth: with_native.then(|| value.clone()),
+        value,
+    })
+}
+
+/// The EIP-681 request for `due` to the session's address.
+fn payment_uri_for(row: &SessionRow, due: alloy_primitives::U256) -> Result<String> {
+    let bad = |what: &str| Error::Storage(format!("session {} has an unreadable {what}", row.id));
+    let address = row.address.parse().map_err(|_| bad("address"))?;
+    let token = match &row.asset_contract {
+        Some(c) => Some(c.parse().map_err(|_| bad("token contract"))?),
+        None => None,
+    };
+    let chain_id = u64::try_from(row.chain_id).map_err(|_| bad("chain id"))?;
+    Ok(super::uri::payment_uri(address, chain_id, due, token))
 }

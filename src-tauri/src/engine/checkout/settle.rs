@@ -1,4 +1,4 @@
-//! The settlement rules of SPEC §4 as a pure function: `(terms, payments, head, now) → status`.
+//! The settlement rules of SPEC §4 as a pure function: `(terms, payments, head, chain time) → status`.
 //!
 //! No I/O, no clock: the checkout layer feeds it stored facts and writes back what it returns.
 
@@ -92,6 +92,8 @@ pub struct Observed {
     pub block_number: Option<u64>,
     /// When it was first seen, or its block time if the engine only found it later.
     pub first_seen: DateTime<Utc>,
+    /// Paid in another asset than the session's: kept and flagged, never counted.
+    pub foreign: bool,
 }
 
 impl Observed {
@@ -122,15 +124,20 @@ pub struct Settlement {
 
 /// Applies SPEC §4's rules.
 ///
-/// Payments are taken in first-seen order. A payment counts toward the session if it was first
-/// seen before the grace period ended and the payments before it were not yet enough; all
-/// others (and every payment to a canceled session) are `extra`. On time or late is decided by
-/// the first-seen time of the payment that completed the amount.
+/// Payments are taken in first-seen order. A payment in the session's asset counts toward the
+/// session if it was first seen before the grace period ended and the payments before it were
+/// not yet enough; all others (every payment in another asset, and every payment to a canceled
+/// session) are `extra`. On time or late is decided by the first-seen time of the payment that
+/// completed the amount.
+///
+/// `chain_time` is the timestamp of the last block the network's watcher processed (SPEC §4:
+/// expiry follows the chain): a session with nothing counted expires once it reaches
+/// `expires_at`; a confirmed but short one once it reaches the end of the grace period.
 pub fn settle(
     terms: &Terms,
     payments: &[Observed],
     head: Option<u64>,
-    now: DateTime<Utc>,
+    chain_time: Option<DateTime<Utc>>,
 ) -> Settlement {
     let mut order: Vec<usize> = (0..payments.len()).collect();
     order.sort_by_key(|&i| (payments[i].first_seen, i));
@@ -147,7 +154,8 @@ pub fn settle(
 
     let (mut counted, mut extra, mut total) = (Vec::new(), Vec::new(), U256::ZERO);
     for i in order {
-        if total >= terms.threshold && !counted.is_empty()
+        if payments[i].foreign
+            || total >= terms.threshold && !counted.is_empty()
             || payments[i].first_seen > terms.grace_ends_at
         {
             extra.push(i);
@@ -161,8 +169,9 @@ pub fn settle(
     let confirmations = counted.iter().map(confs).min().unwrap_or(0);
     let all_confirmed = !counted.is_empty() && confirmations >= terms.required_confirmations;
 
+    let reached = |deadline: DateTime<Utc>| chain_time.is_some_and(|t| t >= deadline);
     let status = match counted.last() {
-        None if now > terms.expires_at => Status::Expired,
+        None if reached(terms.expires_at) => Status::Expired,
         None => Status::Pending,
         Some(_) if !all_confirmed => Status::Detected,
         Some(&last) if total >= terms.threshold => {
@@ -174,6 +183,7 @@ pub fn settle(
                 Status::Paid
             }
         }
+        Some(_) if reached(terms.grace_ends_at) => Status::Expired,
         Some(_) => Status::Underpaid,
     };
 
@@ -212,6 +222,7 @@ mod tests {
             amount: U256::from(amount),
             block_number: block,
             first_seen: t0() + Duration::minutes(minute),
+            foreign: false,
         }
     }
 
@@ -220,7 +231,7 @@ mod tests {
             terms,
             payments,
             Some(head),
-            t0() + Duration::minutes(now_min),
+            Some(t0() + Duration::minutes(now_min)),
         )
         .status
     }
@@ -236,13 +247,13 @@ mod tests {
             status(&terms(100), &[pay(100, None, 1)], 10, 2),
             Status::Detected
         );
-        let s = settle(&terms(100), &[pay(100, Some(9), 1)], Some(10), t0());
+        let s = settle(&terms(100), &[pay(100, Some(9), 1)], Some(10), Some(t0()));
         assert_eq!((s.status, s.confirmations), (Status::Detected, 2));
     }
 
     #[test]
     fn paid_exactly_with_required_confirmations() {
-        let s = settle(&terms(100), &[pay(100, Some(8), 1)], Some(10), t0());
+        let s = settle(&terms(100), &[pay(100, Some(8), 1)], Some(10), Some(t0()));
         assert_eq!((s.status, s.confirmations), (Status::Paid, 3));
     }
 
@@ -300,7 +311,7 @@ mod tests {
     fn canceled_keeps_later_funds_as_extra() {
         let mut t = terms(100);
         t.canceled_at = Some(t0() + Duration::minutes(1));
-        let s = settle(&t, &[pay(100, Some(1), 2)], Some(10), t0());
+        let s = settle(&t, &[pay(100, Some(1), 2)], Some(10), Some(t0()));
         assert_eq!((s.status, s.extra), (Status::Canceled, vec![0]));
     }
 
@@ -310,14 +321,14 @@ mod tests {
             &terms(100),
             &[pay(100, Some(1), 26)],
             Some(10),
-            t0() + Duration::minutes(30),
+            Some(t0() + Duration::minutes(30)),
         );
         assert_eq!((s.status, s.extra.clone()), (Status::Expired, vec![0]));
         let s = settle(
             &terms(100),
             &[pay(100, Some(1), 1), pay(30, Some(2), 5)],
             Some(10),
-            t0(),
+            Some(t0()),
         );
         assert_eq!(
             (s.status, s.counted, s.extra),
@@ -335,6 +346,60 @@ mod tests {
     }
 
     #[test]
+    fn expiry_is_reached_at_the_deadline_by_chain_time_only() {
+        // At exactly expires_at (minute 15) by the chain: expired; without chain time: waits.
+        assert_eq!(status(&terms(100), &[], 10, 15), Status::Expired);
+        assert_eq!(status(&terms(100), &[], 10, 14), Status::Pending);
+        let s = settle(&terms(100), &[], Some(10), None);
+        assert_eq!(s.status, Status::Pending);
+    }
+
+    #[test]
+    fn underpaid_ends_expired_at_the_end_of_grace_with_its_payments_kept() {
+        let short = [pay(60, Some(5), 1)];
+        assert_eq!(status(&terms(100), &short, 10, 24), Status::Underpaid);
+        let s = settle(
+            &terms(100),
+            &short,
+            Some(10),
+            Some(t0() + Duration::minutes(25)),
+        );
+        assert_eq!((s.status, s.counted), (Status::Expired, vec![0]));
+        // A short payment still confirming at the end of grace waits for its confirmations.
+        assert_eq!(
+            status(&terms(100), &[pay(60, Some(9), 1)], 10, 30),
+            Status::Detected
+        );
+        // Funds first seen after grace are extra on the expired session.
+        let later = [pay(60, Some(5), 1), pay(40, Some(9), 26)];
+        let s = settle(
+            &terms(100),
+            &later,
+            Some(20),
+            Some(t0() + Duration::minutes(27)),
+        );
+        assert_eq!((s.status, s.extra), (Status::Expired, vec![1]));
+    }
+
+    #[test]
+    fn payments_in_another_asset_never_count() {
+        let mut eth = pay(100, Some(1), 1);
+        eth.foreign = true;
+        let s = settle(&terms(100), &[eth.clone()], Some(10), Some(t0()));
+        assert_eq!((s.status, s.extra.clone()), (Status::Pending, vec![0]));
+        let s = settle(
+            &terms(100),
+            &[eth, pay(100, Some(2), 2)],
+            Some(10),
+            Some(t0()),
+        );
+        assert_eq!(
+            (s.status, s.counted, s.extra),
+            (Status::Paid, vec![1], vec![0])
+        );
+    }
+
+    #[test]
     fn status_names_round_trip() {
         for s in Status::ALL {
             assert_eq!(Status::parse(s.as_str()), Some(s));
@@ -342,7 +407,16 @@ mod tests {
     }
 
     fn arb_payment() -> impl Strategy<Value = Observed> {
-        (1u64..200, proptest::option::of(0u64..30), 0i64..40).prop_map(|(a, b, m)| pay(a, b, m))
+        (
+            1u64..200,
+            proptest::option::of(0u64..30),
+            0i64..40,
+            proptest::bool::weighted(0.2),
+        )
+            .prop_map(|(a, b, m, foreign)| Observed {
+                foreign,
+                ..pay(a, b, m)
+            })
     }
 
     proptest! {
@@ -353,7 +427,7 @@ mod tests {
         ) {
             let mut t = terms(amount);
             t.threshold = U256::from(amount * (100 - tol)).div_ceil(U256::from(100));
-            let s = settle(&t, &payments, Some(head), t0() + Duration::minutes(now));
+            let s = settle(&t, &payments, Some(head), Some(t0() + Duration::minutes(now)));
             if s.status.is_paid() {
                 let confirmed: U256 = s.counted.iter()
                     .filter(|i| payments[**i].confirmations(Some(head)) >= t.required_confirmations)
@@ -370,12 +444,13 @@ mod tests {
         ) {
             let mut t = terms(100);
             if canceled { t.canceled_at = Some(t0()); }
-            let s = settle(&t, &payments, Some(head), t0() + Duration::minutes(now));
+            let s = settle(&t, &payments, Some(head), Some(t0() + Duration::minutes(now)));
             let mut all: Vec<usize> = s.counted.iter().chain(&s.extra).copied().collect();
             all.sort();
             prop_assert_eq!(all, (0..payments.len()).collect::<Vec<_>>());
             for i in &s.counted {
                 prop_assert!(payments[*i].first_seen <= t.grace_ends_at);
+                prop_assert!(!payments[*i].foreign);
             }
         }
 
@@ -385,8 +460,8 @@ mod tests {
             head in 0u64..40, now1 in 0i64..60, now2 in 0i64..60,
         ) {
             let t = terms(100);
-            let a = settle(&t, &payments, Some(head), t0() + Duration::minutes(now1));
-            let b = settle(&t, &payments, Some(head), t0() + Duration::minutes(now2));
+            let a = settle(&t, &payments, Some(head), Some(t0() + Duration::minutes(now1)));
+            let b = settle(&t, &payments, Some(head), Some(t0() + Duration::minutes(now2)));
             if a.status.is_paid() {
                 prop_assert_eq!(a.status, b.status);
                 let last = *a.counted.last().unwrap();
@@ -405,10 +480,10 @@ mod tests {
             // Distinct first-seen times make the order total.
             for (i, p) in payments.iter_mut().enumerate() { p.first_seen += Duration::seconds(i as i64); }
             let t = terms(100);
-            let a = settle(&t, &payments, Some(head), t0() + Duration::minutes(now));
+            let a = settle(&t, &payments, Some(head), Some(t0() + Duration::minutes(now)));
             let mut reversed = payments.clone();
             reversed.reverse();
-            let b = settle(&t, &reversed, Some(head), t0() + Duration::minutes(now));
+            let b = settle(&t, &reversed, Some(head), Some(t0() + Duration::minutes(now)));
             prop_assert_eq!(a.status, b.status);
             prop_assert_eq!(a.counted_total, b.counted_total);
         }

@@ -11,4 +11,5 @@ mod keys;
 mod page;
 mod sessions;
 mod wallet;
+mod wallets;
 mod webhooks;

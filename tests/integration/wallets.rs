@@ -240,7 +240,8 @@ async fn a_sped_up_payment_first_seen_only_when_mined_replaces_the_mempool_one()
     let s = session(&svc, "10.00", None).await;
     let to: Address = s.address.parse().unwrap();
     let nonce = p.get_transaction_count(payer()).await.unwrap();
-    p.send_transaction(with_fees(to, wei(&s), nonce, 2))
+    let _sent = p
+        .send_transaction(with_fees(to, wei(&s), nonce, 2))
         .await
         .unwrap();
     let detected = wait_status(&svc, &s.id, "detected").await;
@@ -269,12 +270,14 @@ async fn a_canceled_payment_returns_the_session_to_pending_with_session_reverted
     wait_processed(&svc, 1).await;
     let s = session(&svc, "10.00", None).await;
     let nonce = p.get_transaction_count(payer()).await.unwrap();
-    p.send_transaction(with_fees(s.address.parse().unwrap(), wei(&s), nonce, 2))
+    let _sent = p
+        .send_transaction(with_fees(s.address.parse().unwrap(), wei(&s), nonce, 2))
         .await
         .unwrap();
     wait_status(&svc, &s.id, "detected").await;
     // "Cancel": the same nonce spent on a zero-value transaction to oneself.
-    p.send_transaction(with_fees(payer(), U256::ZERO, nonce, 5))
+    let _sent = p
+        .send_transaction(with_fees(payer(), U256::ZERO, nonce, 5))
         .await
         .unwrap();
     mine(&p, 1).await;
@@ -296,7 +299,8 @@ async fn a_mempool_payment_neither_mined_nor_replaced_is_kept_however_long_it_wa
     wait_processed(&svc, 1).await;
     let s = session(&svc, "10.00", None).await;
     let nonce = p.get_transaction_count(payer()).await.unwrap();
-    p.send_transaction(with_fees(s.address.parse().unwrap(), wei(&s), nonce, 2))
+    let _sent = p
+        .send_transaction(with_fees(s.address.parse().unwrap(), wei(&s), nonce, 2))
         .await
         .unwrap();
     wait_status(&svc, &s.id, "detected").await;
@@ -313,14 +317,15 @@ async fn a_mempool_payment_neither_mined_nor_replaced_is_kept_however_long_it_wa
         )
         .await
         .unwrap();
-    p.send_transaction(
-        TransactionRequest::default()
-            .with_from(other)
-            .with_to(payer())
-            .with_value(U256::from(1)),
-    )
-    .await
-    .unwrap();
+    let _sent = p
+        .send_transaction(
+            TransactionRequest::default()
+                .with_from(other)
+                .with_to(payer())
+                .with_value(U256::from(1)),
+        )
+        .await
+        .unwrap();
     mine(&p, 2).await;
     wait_processed(&svc, 3).await;
     let kept = get(&svc, &s.id).await;

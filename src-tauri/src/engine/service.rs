@@ -26,44 +26,12 @@ pub struct Service {
     outbox: Arc<tokio::sync::Notify>,
     chain: Arc<std::sync::RwLock<BTreeMap<String, ChainStatus>>>,
     changes: Arc<tokio::sync::watch::Sender<u64>>,
-    write_turn: Arc<tokio::sync::Mutex<()>>,
+    writer: store::Writer,
     create_queue: Arc<checkout::batch::Queue>,
     key_cache: Arc<keys::KeyCache>,
 }
 
-/// This process's turn to write; see [`WriteTx`].
-pub struct WriteTurn {
-    _guard: tokio::sync::OwnedMutexGuard<()>,
-}
-
-/// A write transaction (`BEGIN IMMEDIATE`). This process's writers take turns on an async lock
-/// instead of contending inside SQLite, whose busy handler sleeps in steps of milliseconds
-/// (which would make every write wait behind a sleeping one under load).
-pub struct WriteTx {
-    tx: sqlx::Transaction<'static, sqlx::Sqlite>,
-    _turn: WriteTurn,
-}
-
-impl WriteTx {
-    /// Commits, then lets the next writer in.
-    pub async fn commit(self) -> Result<()> {
-        self.tx.commit().await?;
-        Ok(())
-    }
-}
-
-impl std::ops::Deref for WriteTx {
-    type Target = sqlx::SqliteConnection;
-    fn deref(&self) -> &Self::Target {
-        &self.tx
-    }
-}
-
-impl std::ops::DerefMut for WriteTx {
-    fn deref_mut(&mut self) -> &mut Self::Target {
-        &mut self.tx
-    }
-}
+pub use store::{WriteTurn, WriteTx};
 
 /// The default data directory: the OS's app-data folder for `chaintill`.
 pub fn default_data_dir() -> Result<PathBuf> {
@@ -96,7 +64,7 @@ impl Service {
             outbox: Arc::default(),
             chain: Arc::default(),
             changes: Arc::new(tokio::sync::watch::Sender::new(0)),
-            write_turn: Arc::default(),
+            writer: store::Writer::default(),
             create_queue: Arc::default(),
             key_cache: Arc::default(),
         })
@@ -117,23 +85,19 @@ impl Service {
         &self.pool
     }
 
-    /// Starts a write transaction; see [`WriteTx`]. Never call while holding another one.
+    /// Starts a write transaction; see [`store::Writer`]. Never call while holding another one.
     pub async fn begin_write(&self) -> Result<WriteTx> {
-        let turn = self.write_turn().await;
-        self.begin_write_in(turn).await
+        self.writer.begin(&self.pool).await
     }
 
     /// Waits for this process's write turn.
     pub async fn write_turn(&self) -> WriteTurn {
-        WriteTurn {
-            _guard: self.write_turn.clone().lock_owned().await,
-        }
+        self.writer.turn().await
     }
 
     /// Starts a write transaction in a turn already taken.
     pub async fn begin_write_in(&self, turn: WriteTurn) -> Result<WriteTx> {
-        let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        Ok(WriteTx { tx, _turn: turn })
+        self.writer.begin_in(&self.pool, turn).await
     }
 
     /// Sessions waiting to be written; see [`checkout::batch`].
@@ -141,12 +105,12 @@ impl Service {
         &self.create_queue
     }
 
-    /// Runs one writing statement in its own write turn (see [`WriteTx`]).
+    /// Runs one writing statement in its own write turn (see [`store::Writer`]).
     pub async fn write_one<'q>(
         &self,
         q: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
     ) -> Result<sqlx::sqlite::SqliteQueryResult> {
-        let _turn = self.write_turn.lock().await;
+        let _turn = self.writer.turn().await;
         Ok(q.execute(&self.pool).await?)
     }
 
@@ -199,12 +163,18 @@ impl Service {
 
     /// Creates the wallet; the phrase is returned to be shown once.
     pub async fn wallet_create(&self) -> Result<(WalletInfo, Zeroizing<String>)> {
-        wallet::create(&self.pool).await
+        wallet::create(&self.pool, self.now().timestamp_millis()).await
     }
 
     /// Imports a phrase (and optional passphrase) into the keychain.
     pub async fn wallet_import(&self, phrase: &str, passphrase: &str) -> Result<WalletInfo> {
-        wallet::import(&self.pool, phrase, passphrase).await
+        wallet::import(
+            &self.pool,
+            phrase,
+            passphrase,
+            self.now().timestamp_millis(),
+        )
+        .await
     }
 
     /// The wallet's public state.

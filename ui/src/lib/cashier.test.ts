@@ -26,12 +26,15 @@ describe("session display", () => {
     requiredConfirmations: 3,
     amount: { atomic: "1", value: "0.5" },
     amountReceived: { atomic: "1", value: "0.2" },
+    amountDue: { atomic: "1", value: "0.3" },
     asset: { symbol: "ETH", decimals: 18, contract: null },
   } as unknown as CheckoutSession;
 
   it("counts confirmations in the cashier's words", () => {
     expect(statusText(base).detail).toBe("2 of 3 confirmations");
-    expect(statusText({ ...base, status: "underpaid" }).detail).toBe("Received 0.2 of 0.5 ETH");
+    expect(statusText({ ...base, status: "underpaid" }).detail).toBe("Still due 0.3 ETH (received 0.2); the code asks for the rest");
+    expect(statusText({ ...base, status: "expired" }).detail).toContain("Only 0.2 ETH arrived");
+    expect(statusText({ ...base, status: "expired", amountReceived: { atomic: "0", value: "0" } }).detail).toContain("Nothing arrived");
     expect(statusText({ ...base, status: "paid" }).tone).toBe("good");
   });
   it("counts down and stops at zero", () => {

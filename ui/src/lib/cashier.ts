@@ -41,12 +41,15 @@ export function statusText(s: CheckoutSession): { headline: string; detail: stri
   const table: Record<Status, () => ReturnType<typeof statusText>> = {
     pending: () => ({ headline: "Waiting for payment", detail: "Scan the code with any wallet", tone: "wait" }),
     detected: () => ({ headline: "Payment seen", detail: confs, tone: "wait" }),
-    underpaid: () => ({ headline: "Underpaid", detail: `Received ${s.amountReceived.value} of ${s.amount.value} ${s.asset.symbol}`, tone: "warn" }),
+    underpaid: () => ({ headline: "Underpaid", detail: `Still due ${s.amountDue.value} ${s.asset.symbol} (received ${s.amountReceived.value}); the code asks for the rest`, tone: "warn" }),
     paid: () => ({ headline: "Paid", detail: confs, tone: "good" }),
     overpaid: () => ({ headline: "Paid (overpaid)", detail: `Received ${s.amountReceived.value} ${s.asset.symbol}; the owner handles the extra`, tone: "good" }),
     paid_late: () => ({ headline: "Paid late", detail: "Paid after expiry, within the grace period", tone: "good" }),
-    expired: () => ({ headline: "Expired", detail: "Nothing arrived in time. Press Enter for a new sale", tone: "bad" }),
-    canceled: () => ({ headline: "Canceled", detail: "Press Enter for a new sale", tone: "bad" }),
+    expired: () =>
+      /[1-9]/.test(s.amountReceived.atomic)
+        ? { headline: "Expired — do not pay", detail: `Only ${s.amountReceived.value} ${s.asset.symbol} arrived; the owner refunds it. Press Enter for a new sale`, tone: "bad" }
+        : { headline: "Expired — do not pay", detail: "Nothing arrived in time. Press Enter for a new sale", tone: "bad" },
+    canceled: () => ({ headline: "Canceled — do not pay", detail: "Press Enter for a new sale", tone: "bad" }),
   };
   return table[s.status]();
 }

@@ -18,7 +18,10 @@ export interface AssetAmount {
 export interface Payment {
   txHash: string;
   from: string;
+  asset: { symbol: string; decimals: number; contract: string | null };
   amount: AssetAmount;
+  /** Does not count towards the amount (another asset, beyond the amount, after the end). */
+  extra: boolean;
   confirmations: number;
 }
 
@@ -32,6 +35,8 @@ export interface CheckoutSession {
   address: string;
   amount: AssetAmount;
   amountReceived: AssetAmount;
+  /** What is still needed; the QR asks for exactly this. */
+  amountDue: AssetAmount;
   fiat: { amount: string; currency: string };
   rate: string;
   paymentUri: string;
@@ -60,7 +65,7 @@ export interface AppInfo {
   currency: string;
   version: string;
   networks: { id: string; name: string; test: boolean; assets: string[] }[];
-  /** Why the engine is not running (e.g. the API port is taken), if it could not start. */
+  /** Why the local API is off (its port could not be bound); sales still work. */
   apiError: string | null;
   apiUrl: string;
 }

@@ -6,7 +6,6 @@ use super::ApiState;
 use crate::engine::checkout::model::{AssetRef, CheckoutSession, NetworkRef};
 use crate::engine::checkout::settle::Status;
 use crate::engine::clock::format_time;
-use crate::engine::money::{format_atomic, parse_atomic};
 use crate::engine::{Error, Result};
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
@@ -77,9 +76,6 @@ struct PublicSession {
 }
 
 fn public(s: CheckoutSession, store_name: &str) -> Result<PublicSession> {
-    let amount = parse_atomic(&s.amount.atomic)?;
-    let received = parse_atomic(&s.amount_received.atomic)?;
-    let due = amount.saturating_sub(received);
     let paid = s.status.is_paid();
     Ok(PublicSession {
         id: s.id,
@@ -92,7 +88,7 @@ fn public(s: CheckoutSession, store_name: &str) -> Result<PublicSession> {
         fiat: s.fiat,
         amount: s.amount.value,
         amount_received: s.amount_received.value,
-        amount_due: format_atomic(due, s.asset.decimals),
+        amount_due: s.amount_due.value,
         asset: s.asset,
         confirmations: s.confirmations,
         required_confirmations: s.required_confirmations,
@@ -209,8 +205,8 @@ fn embedded_json<T: Serialize>(v: &T) -> String {
         .replace('&', "\\u0026")
 }
 
-fn render(p: &PublicSession) -> String {
-    let now = format_time(chrono::Utc::now());
+fn render(p: &PublicSession, now: chrono::DateTime<chrono::Utc>) -> String {
+    let now = format_time(now);
     PAGE.replace("{{store}}", &esc(&p.store_name))
         .replace("{{id}}", &esc(&p.id))
         .replace(
@@ -240,7 +236,7 @@ async fn page(State(st): State<ApiState>, PageId(id): PageId) -> Response {
         Ok(p) => secure(
             (
                 [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-                render(&p),
+                render(&p, st.svc.now()),
             )
                 .into_response(),
         ),

@@ -101,7 +101,7 @@ pub(super) async fn submit(svc: &Service, draft: Draft) -> Result<CheckoutSessio
 /// One transaction for all `drafts`; the sessions in the same order.
 async fn write(
     svc: &Service,
-    turn: crate::engine::service::WriteTurn,
+    turn: crate::engine::store::WriteTurn,
     drafts: &[Draft],
 ) -> Result<Vec<CheckoutSession>> {
     let mut tx = svc.begin_write_in(turn).await?;

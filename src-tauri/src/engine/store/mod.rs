@@ -3,6 +3,10 @@
 //! Several processes (the engine, admin CLI commands) may open the same data directory; SQLite's
 //! locking plus a busy timeout serialises their writes.
 
+mod write;
+
+pub use write::{WriteTurn, WriteTx, Writer};
+
 use crate::engine::Result;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;

@@ -63,24 +63,30 @@ pub fn parse_phrase(input: &str) -> Result<bip39::Mnemonic> {
 }
 
 /// Creates a new wallet with a fresh 24-word phrase. Returns the phrase to be shown once.
-pub async fn create(pool: &SqlitePool) -> Result<(WalletInfo, Zeroizing<String>)> {
+pub async fn create(pool: &SqlitePool, now: i64) -> Result<(WalletInfo, Zeroizing<String>)> {
     let mnemonic = bip39::Mnemonic::generate_in(bip39::Language::English, 24)
         .map_err(|e| Error::Internal(format!("phrase generation failed: {e}")))?;
     let phrase = Zeroizing::new(mnemonic.to_string());
-    let info = install(pool, &mnemonic, "").await?;
+    let info = install(pool, &mnemonic, "", now).await?;
     Ok((info, phrase))
 }
 
-/// Imports an existing phrase (and optional passphrase).
-pub async fn import(pool: &SqlitePool, phrase: &str, passphrase: &str) -> Result<WalletInfo> {
+/// Imports an existing phrase (and optional passphrase); `now` is the creation time (ms).
+pub async fn import(
+    pool: &SqlitePool,
+    phrase: &str,
+    passphrase: &str,
+    now: i64,
+) -> Result<WalletInfo> {
     let mnemonic = parse_phrase(phrase)?;
-    install(pool, &mnemonic, passphrase).await
+    install(pool, &mnemonic, passphrase, now).await
 }
 
 async fn install(
     pool: &SqlitePool,
     mnemonic: &bip39::Mnemonic,
     passphrase: &str,
+    now: i64,
 ) -> Result<WalletInfo> {
     if let Some(xpub) = stored_xpub(pool).await? {
         return Err(Error::Conflict(format!(
@@ -98,7 +104,6 @@ async fn install(
             passphrase: passphrase.to_string(),
         },
     )?;
-    let now = chrono::Utc::now().timestamp_millis();
     let inserted = sqlx::query("INSERT INTO wallet (id, keychain_account, xpub, next_index, created_at) VALUES (1, ?, ?, 0, ?)")
         .bind(&account)
         .bind(xpub.to_xpub_string())

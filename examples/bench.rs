@@ -52,6 +52,10 @@ async fn main() {
         println!();
         chain_rpc_per_block().await;
     }
+    if run("chain") || run("mempool") {
+        println!();
+        chain_mempool_flood().await;
+    }
 }
 
 async fn sessions() {
@@ -625,6 +629,7 @@ async fn chain_rpc_per_block() {
     println!("| open sessions | calls/block (scan) | getBalance per reconciliation round (every 15 s) | engine CPU/block |");
     println!("|---------------|--------------------|--------------------------------------------------|------------------|");
     let (_dir, svc) = chain_service(&relay_url).await;
+    seed_old_underpaid(&svc, 1_000).await;
     let timing = chaintill::engine::chain::Timing {
         poll: Duration::from_millis(100),
         reconcile_every: Duration::from_secs(3600),
@@ -807,4 +812,197 @@ async fn start_counting_relay(
     let url = format!("http://{}", listener.local_addr().expect("addr"));
     tokio::spawn(async move { axum::serve(listener, app).await.expect("relay") });
     url
+}
+
+/// `n` sessions underpaid long ago (a day past their expiry and grace): present in every row
+/// of the per-block table. The first block settles them `expired`; after that no block should
+/// touch them again.
+async fn seed_old_underpaid(svc: &Service, n: usize) {
+    for i in 0..n {
+        let s = svc
+            .sessions_create(NewSession::for_amount("1.00"), None)
+            .await
+            .expect("session");
+        let day_ago = chrono::Utc::now().timestamp_millis() - 86_400_000;
+        let half = s.amount.atomic.parse::<u128>().expect("amount") / 2;
+        sqlx::query("UPDATE checkout_sessions SET status = 'underpaid', expires_at = ?, created_at = ? WHERE id = ?")
+            .bind(day_ago)
+            .bind(day_ago - 900_000)
+            .bind(&s.id)
+            .execute(svc.pool())
+            .await
+            .expect("age");
+        sqlx::query(
+            "INSERT INTO payments (session_id, tx_hash, from_address, block_number, block_hash, amount_atomic, seen_at, block_timestamp, asset_symbol, asset_decimals) \
+             VALUES (?, ?, '0x0000000000000000000000000000000000000001', 0, '0x00', ?, ?, ?, 'ETH', 18)",
+        )
+        .bind(&s.id)
+        .bind(format!("0x{:064x}", i + 1))
+        .bind(half.to_string())
+        .bind(day_ago - 600_000)
+        .bind(day_ago - 600_000)
+        .execute(svc.pool())
+        .await
+        .expect("payment");
+    }
+}
+
+/// A mainnet-sized mempool: 300 pending transactions a second to other addresses while 10,000
+/// sessions are open, over WebSocket. Reports the engine's JSON-RPC calls per second with and
+/// without the flood (counted from anvil's own request log, the flood's sends left out), and
+/// how long a customer's payment takes from broadcast to `detected` during the flood.
+async fn chain_mempool_flood() {
+    use alloy::network::TransactionBuilder;
+    use alloy::providers::{Provider, ProviderBuilder};
+    use std::io::BufRead;
+    println!(
+        "Mempool flood (300 pending tx/s to other addresses, 10,000 open sessions, WebSocket)"
+    );
+    let bin = concat!(env!("CARGO_MANIFEST_DIR"), "/node_modules/.bin/anvil");
+    let mut child = std::process::Command::new(bin)
+        .args(["--port", "0", "--block-time", "1", "--accounts", "20"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("anvil (npm install)");
+    let mut out = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    let port: u16 = loop {
+        line.clear();
+        assert!(out.read_line(&mut line).expect("read") > 0, "anvil exited");
+        if let Some(a) = line.trim().strip_prefix("Listening on 127.0.0.1:") {
+            break a.parse().expect("port");
+        }
+    };
+    let calls: Arc<Mutex<std::collections::BTreeMap<String, u64>>> = Arc::default();
+    let counted = calls.clone();
+    std::thread::spawn(move || {
+        for l in out.lines().map_while(std::result::Result::ok) {
+            let l = l.trim();
+            // The request log is one bare method name per line.
+            if !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                *counted.lock().unwrap().entry(l.to_string()).or_default() += 1;
+            }
+        }
+    });
+    let anvil = Anvil(child, port);
+    let http = format!("http://127.0.0.1:{}", anvil.1);
+    let ws = format!("ws://127.0.0.1:{}", anvil.1);
+    let (_dir, svc) = chain_service(&ws).await;
+    for _ in 0..10_000 {
+        svc.sessions_create(NewSession::for_amount("1.00"), None)
+            .await
+            .expect("session");
+    }
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    chaintill::engine::chain::spawn_all(&svc, Default::default(), stop_rx);
+    let p = ProviderBuilder::new()
+        .connect(&http)
+        .await
+        .expect("connect")
+        .erased();
+    let accounts = p.get_accounts().await.expect("accounts");
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    // The engine's own calls: everything in the log but the bench's sends.
+    let engine_calls = |c: &std::collections::BTreeMap<String, u64>| -> u64 {
+        c.iter()
+            .filter(|(m, _)| *m != "eth_sendTransaction" && !m.starts_with("anvil_"))
+            .map(|(_, n)| n)
+            .sum()
+    };
+    let window = Duration::from_secs(10);
+    calls.lock().unwrap().clear();
+    tokio::time::sleep(window).await;
+    let quiet = engine_calls(&calls.lock().unwrap()) as f64 / window.as_secs_f64();
+
+    let flooding = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let sent = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let flood = {
+        let (p, flooding, sent, senders) = (
+            p.clone(),
+            flooding.clone(),
+            sent.clone(),
+            accounts[2..].to_vec(),
+        );
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_millis(10));
+            let mut i = 0usize;
+            while flooding.load(std::sync::atomic::Ordering::Relaxed) {
+                tick.tick().await;
+                for _ in 0..3 {
+                    let mut to = [0u8; 20];
+                    to[..8].copy_from_slice(&(i as u64 + 1).to_be_bytes());
+                    let tx = alloy::rpc::types::TransactionRequest::default()
+                        .with_from(senders[i % senders.len()])
+                        .with_to(alloy_primitives::Address::from(to))
+                        .with_value(alloy_primitives::U256::from(1));
+                    let p = p.clone();
+                    let sent = sent.clone();
+                    tokio::spawn(async move {
+                        if p.send_transaction(tx).await.is_ok() {
+                            sent.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        }
+                    });
+                    i += 1;
+                }
+            }
+        })
+    };
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    calls.lock().unwrap().clear();
+    let t0 = Instant::now();
+    let sent0 = sent.load(std::sync::atomic::Ordering::Relaxed);
+    // Customers pay during the flood: broadcast → `detected`.
+    let mut samples = Vec::new();
+    for _ in 0..30 {
+        let s = svc
+            .sessions_create(NewSession::for_amount("1.00"), None)
+            .await
+            .expect("session");
+        let tx = alloy::rpc::types::TransactionRequest::default()
+            .with_from(accounts[0])
+            .with_to(s.address.parse().expect("address"))
+            .with_value(s.amount.atomic.parse().expect("amount"));
+        let at = Instant::now();
+        let _pending = p.send_transaction(tx).await.expect("send");
+        loop {
+            let seen: Option<i64> =
+                sqlx::query_scalar("SELECT 1 FROM payments WHERE session_id = ?")
+                    .bind(&s.id)
+                    .fetch_optional(svc.pool())
+                    .await
+                    .expect("query");
+            if seen.is_some() {
+                samples.push(at.elapsed());
+                break;
+            }
+            if at.elapsed() > Duration::from_secs(10) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    let elapsed = t0.elapsed();
+    let flood_rate =
+        (sent.load(std::sync::atomic::Ordering::Relaxed) - sent0) as f64 / elapsed.as_secs_f64();
+    let during = engine_calls(&calls.lock().unwrap()) as f64 / elapsed.as_secs_f64();
+    let by_method = calls.lock().unwrap().clone();
+    flooding.store(false, std::sync::atomic::Ordering::Relaxed);
+    let _ = flood.await;
+    let _ = stop_tx.send(true);
+    println!("engine RPC calls/s without a flood: {quiet:.1}; during a flood of {flood_rate:.0} tx/s: {during:.1}");
+    println!("calls during the flood by method: {by_method:?}");
+    println!(
+        "| {:<40} | {:>7} | {:>10} | {:>10} | {:>12} |",
+        "operation", "n", "p50", "p99", ""
+    );
+    println!(
+        "|{:-<42}|{:-<9}|{:-<12}|{:-<12}|{:-<14}|",
+        "", "", "", "", ""
+    );
+    let missed = 30 - samples.len();
+    row("payment broadcast -> detected (flood)", samples);
+    if missed > 0 {
+        println!("({missed} payments were not detected within 10 s)");
+    }
 }

@@ -247,6 +247,7 @@ pub fn exit_code(e: &Error) -> i32 {
         | Error::NoWallet
         | Error::AlreadyRunning(_) => 4,
         Error::Keychain(_) => 5,
+        Error::Unavailable { .. } => 75,
         Error::Config { .. } => 78,
         Error::Storage(_) | Error::Internal(_) => 1,
     }

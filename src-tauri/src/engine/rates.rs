@@ -4,6 +4,7 @@
 use crate::engine::chain::{redacted, shown_url};
 use crate::engine::config::{NetworkConfig, RateSource};
 use crate::engine::money::{format_atomic, Decimal};
+use crate::engine::error::Cause;
 use crate::engine::{Error, Result};
 use alloy::providers::{Provider, ProviderBuilder};
 use alloy_primitives::{Address, U256};
@@ -40,12 +41,18 @@ async fn chainlink(
     feed: Address,
     now: DateTime<Utc>,
 ) -> Result<Decimal> {
-    let unavailable = |why: String| {
-        Error::Conflict(format!(
-            "the {symbol} rate on `{}` is unavailable: {why}",
-            network.id()
-        ))
+    let refused = |cause: Cause, why: String| {
+        Error::unavailable(
+            cause,
+            format!(
+                "the {symbol} rate on `{}` is unavailable: {why}",
+                network.id()
+            ),
+        )
     };
+    let unavailable = |why: String| refused(Cause::Rate, why);
+    // Whether the last failure was the node's (unreachable) rather than the feed's.
+    let mut node_failed = true;
     let mut last_error = String::from("no RPC URL configured");
     for url in network.rpc_urls.get_ref() {
         let shown = shown_url(url.0.as_str());
@@ -74,10 +81,15 @@ async fn chainlink(
         let (decimals, round) = match tokio::time::timeout(Duration::from_secs(10), read).await {
             Ok(Ok(r)) => r,
             Ok(Err(e)) => {
-                last_error = format!("feed {feed} could not be read: {e}");
+                node_failed = !answered(&e);
+                last_error = format!(
+                    "feed {feed} could not be read: {}",
+                    redacted(&e.to_string(), url.0.as_str())
+                );
                 continue;
             }
             Err(_) => {
+                node_failed = true;
                 last_error = format!("feed {feed} did not answer within 10 s");
                 continue;
             }
@@ -107,5 +119,19 @@ async fn chainlink(
         let text = format_atomic(answer, u32::from(decimals));
         return Decimal::parse(&text).map_err(|e| unavailable(format!("answer {text} {e}")));
     }
-    Err(unavailable(last_error))
+    let cause = if node_failed {
+        Cause::Network
+    } else {
+        Cause::Rate
+    };
+    Err(refused(cause, last_error))
+}
+
+/// Whether a failed contract call got an answer from the node (the feed reverted, or is no
+/// contract), as opposed to the node not being reachable.
+fn answered(e: &alloy::contract::Error) -> bool {
+    match e {
+        alloy::contract::Error::TransportError(t) => t.is_error_resp(),
+        _ => true,
+    }
 }

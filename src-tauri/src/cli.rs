@@ -609,7 +609,7 @@ async fn webhooks_cmd(svc: &Service, cmd: WebhooksCmd) -> Result<()> {
             );
         }
         WebhooksCmd::List { json } => {
-            let list = webhooks::list(svc).await?;
+            let list = webhooks::list(svc, None).await?;
             if json {
                 return print_json(&list);
             }
@@ -618,8 +618,9 @@ async fn webhooks_cmd(svc: &Service, cmd: WebhooksCmd) -> Result<()> {
             }
             for e in list {
                 println!(
-                    "{}  {:<8}  {}  [{}]  {}{}",
+                    "{}  {}  {:<8}  {}  [{}]  {}{}",
                     e.id,
+                    if e.livemode { "live" } else { "test" },
                     e.status,
                     e.url,
                     e.events.join(","),
@@ -631,11 +632,11 @@ async fn webhooks_cmd(svc: &Service, cmd: WebhooksCmd) -> Result<()> {
             }
         }
         WebhooksCmd::Remove { id } => {
-            let e = webhooks::remove(svc, &id).await?;
+            let e = webhooks::remove(svc, &id, None).await?;
             println!("Removed {} ({}).", e.id, e.url);
         }
         WebhooksCmd::Rotate { id } => {
-            let r = webhooks::rotate(svc, &id).await?;
+            let r = webhooks::rotate(svc, &id, None).await?;
             println!("{}", r.secret);
             eprintln!(
                 "New secret for {} (shown once). The previous secret keeps signing until {}.",
@@ -644,7 +645,7 @@ async fn webhooks_cmd(svc: &Service, cmd: WebhooksCmd) -> Result<()> {
             );
         }
         WebhooksCmd::Test { id } => {
-            let a = webhooks::send_test(svc, &id).await?;
+            let a = webhooks::send_test(svc, &id, None).await?;
             print_attempt(&a);
             if a.http_status.is_none_or(|s| !(200..300).contains(&s)) {
                 return Err(Error::Conflict(format!(
@@ -654,7 +655,7 @@ async fn webhooks_cmd(svc: &Service, cmd: WebhooksCmd) -> Result<()> {
             }
         }
         WebhooksCmd::Attempts { id, limit, json } => {
-            let page = webhooks::attempts(svc, &id, limit, None).await?;
+            let page = webhooks::attempts(svc, &id, None, limit, None).await?;
             if json {
                 return print_json(&page);
             }
@@ -667,8 +668,8 @@ async fn webhooks_cmd(svc: &Service, cmd: WebhooksCmd) -> Result<()> {
         }
         WebhooksCmd::Resend { event, endpoint } => {
             let attempts = match endpoint {
-                Some(ep) => vec![webhooks::resend(svc, &event, &ep).await?],
-                None => webhooks::resend_to_subscribers(svc, &event).await?,
+                Some(ep) => vec![webhooks::resend(svc, &event, &ep, None).await?],
+                None => webhooks::resend_to_subscribers(svc, &event, None).await?,
             };
             for a in &attempts {
                 print_attempt(a);

@@ -141,6 +141,11 @@ impl Api {
         (code, v)
     }
 
+    /// The shop's data directory (for running the CLI on it).
+    pub fn shop(&self) -> &Shop {
+        &self._shop
+    }
+
     pub async fn count(&self, table: &str) -> i64 {
         crate::common::rows(&self.svc, table).await
     }

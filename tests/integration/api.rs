@@ -1160,7 +1160,11 @@ async fn a_refusal_that_can_change_is_503_with_retry_after_and_never_replayed() 
     for _ in 0..2 {
         let (code, h, e) = api.raw("POST", path, key, Some(&body), &idem).await;
         assert_eq!(
-            (code, e["error"]["type"].as_str(), e["error"]["code"].as_str()),
+            (
+                code,
+                e["error"]["type"].as_str(),
+                e["error"]["code"].as_str()
+            ),
             (503, Some("api_error"), Some("no_wallet")),
             "{e}"
         );
@@ -1175,7 +1179,11 @@ async fn a_refusal_that_can_change_is_503_with_retry_after_and_never_replayed() 
         .await
         .unwrap();
     let (code, h, s) = api.raw("POST", path, key, Some(&body), &idem).await;
-    assert_eq!((code, s["object"].as_str()), (200, Some("checkout_session")), "{s}");
+    assert_eq!(
+        (code, s["object"].as_str()),
+        (200, Some("checkout_session")),
+        "{s}"
+    );
     assert!(h.get("idempotent-replayed").is_none());
     let (code, h, again) = api.raw("POST", path, key, Some(&body), &idem).await;
     assert_eq!((code, &again), (200, &s));

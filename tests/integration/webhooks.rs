@@ -277,7 +277,9 @@ async fn slower_than_the_timeout_is_a_failure() {
     let url = format!("http://{}/", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     let ep = webhooks::add(&svc, None, &url, None).await.unwrap();
-    let a = webhooks::send_test(&svc, &ep.endpoint.id, None).await.unwrap();
+    let a = webhooks::send_test(&svc, &ep.endpoint.id, None)
+        .await
+        .unwrap();
     assert_eq!(a.http_status, None);
     assert_eq!(a.error.as_deref(), Some("no response within 1 s"));
     assert!(
@@ -294,7 +296,9 @@ async fn gone_disables_the_endpoint() {
     let (_shop, svc) = shop_with_config("", None).await;
     let (url, seen) = receiver(|_| status(410)).await;
     let ep = webhooks::add(&svc, None, &url, None).await.unwrap();
-    let a = webhooks::send_test(&svc, &ep.endpoint.id, None).await.unwrap();
+    let a = webhooks::send_test(&svc, &ep.endpoint.id, None)
+        .await
+        .unwrap();
     assert_eq!((a.http_status, a.next_retry_at), (Some(410), None));
     let after = webhooks::get(&svc, &ep.endpoint.id, None).await.unwrap();
     assert_eq!(after.status, "disabled");
@@ -318,7 +322,9 @@ async fn redirects_are_not_followed() {
         receiver(move |_| (StatusCode::FOUND, [("location", target.clone())]).into_response())
             .await;
     let ep = webhooks::add(&svc, None, &url, None).await.unwrap();
-    let a = webhooks::send_test(&svc, &ep.endpoint.id, None).await.unwrap();
+    let a = webhooks::send_test(&svc, &ep.endpoint.id, None)
+        .await
+        .unwrap();
     assert_eq!(a.http_status, Some(302));
     assert!(a
         .error
@@ -343,14 +349,18 @@ async fn retry_after_is_honoured_when_longer() {
     })
     .await;
     let ep = webhooks::add(&svc, None, &url, None).await.unwrap();
-    let a = webhooks::send_test(&svc, &ep.endpoint.id, None).await.unwrap();
+    let a = webhooks::send_test(&svc, &ep.endpoint.id, None)
+        .await
+        .unwrap();
     let wait = secs_between(a.started_at, a.next_retry_at.unwrap());
     assert!(
         (599.0..=601.0).contains(&wait),
         "Retry-After: 600 wins over 5 s: {wait}"
     );
     // A shorter Retry-After does not shorten the schedule.
-    let a = webhooks::send_test(&svc, &ep.endpoint.id, None).await.unwrap();
+    let a = webhooks::send_test(&svc, &ep.endpoint.id, None)
+        .await
+        .unwrap();
     let wait = secs_between(a.started_at, a.next_retry_at.unwrap());
     assert!((3.9..=6.1).contains(&wait), "{wait}");
 }
@@ -410,7 +420,9 @@ async fn resend_delivers_any_event_again() {
         .await
         .unwrap();
     assert_eq!(a.http_status, Some(200));
-    let a = webhooks::resend_to_subscribers(&svc, &event, None).await.unwrap();
+    let a = webhooks::resend_to_subscribers(&svc, &event, None)
+        .await
+        .unwrap();
     assert_eq!(a.len(), 1);
     let seen = seen.lock().unwrap();
     assert!(
@@ -461,7 +473,9 @@ async fn the_standard_webhooks_library_and_a_stripe_style_verifier_accept_our_si
         .await
         .unwrap();
 
-    let a = webhooks::send_test(&svc, &ep.endpoint.id, None).await.unwrap();
+    let a = webhooks::send_test(&svc, &ep.endpoint.id, None)
+        .await
+        .unwrap();
     assert_eq!(a.http_status, Some(200), "{a:?}");
     let mut line = String::new();
     out.read_line(&mut line).unwrap();
@@ -484,7 +498,9 @@ async fn the_standard_webhooks_library_and_a_stripe_style_verifier_accept_our_si
         .execute(svc.pool())
         .await
         .unwrap();
-    let a = webhooks::send_test(&svc, &ep.endpoint.id, None).await.unwrap();
+    let a = webhooks::send_test(&svc, &ep.endpoint.id, None)
+        .await
+        .unwrap();
     assert_eq!(a.http_status, Some(200), "{a:?}");
     let mut line = String::new();
     out.read_line(&mut line).unwrap();

@@ -3,16 +3,13 @@
 
 use crate::engine::chain::{redacted, shown_url};
 use crate::engine::config::{NetworkConfig, RateSource};
-use crate::engine::money::{format_atomic, Decimal};
 use crate::engine::error::Cause;
+use crate::engine::money::{format_atomic, Decimal};
 use crate::engine::{Error, Result};
 use alloy::providers::{Provider, ProviderBuilder};
 use alloy_primitives::{Address, U256};
 use chrono::{DateTime, Utc};
 use std::time::Duration;
-
-/// A feed older than this is refused (SPEC §2: the feed's heartbeat, or 1 hour).
-pub const MAX_FEED_AGE_SECS: i64 = 3600;
 
 alloy::sol! {
     #[sol(rpc)]
@@ -31,7 +28,10 @@ pub async fn current(
 ) -> Result<Decimal> {
     match source {
         RateSource::Fixed(d) => Ok(d.0.clone()),
-        RateSource::Chainlink(feed) => chainlink(network, symbol, *feed, now).await,
+        RateSource::Chainlink {
+            feed,
+            heartbeat_secs,
+        } => chainlink(network, symbol, *feed, *heartbeat_secs, now).await,
     }
 }
 
@@ -39,6 +39,7 @@ async fn chainlink(
     network: &NetworkConfig,
     symbol: &str,
     feed: Address,
+    heartbeat_secs: i64,
     now: DateTime<Utc>,
 ) -> Result<Decimal> {
     let refused = |cause: Cause, why: String| {
@@ -102,11 +103,12 @@ async fn chainlink(
         }
         let updated = i64::try_from(round.updatedAt).unwrap_or(i64::MAX);
         let age = now.timestamp() - updated;
-        if age > MAX_FEED_AGE_SECS {
+        if age > heartbeat_secs {
             return Err(unavailable(format!(
-                "feed {feed} was last updated {} minutes ago (limit {} minutes); not quoting with a stale rate",
-                age / 60,
-                MAX_FEED_AGE_SECS / 60
+                "feed {feed} is stale: last updated {} ago, beyond its heartbeat of {} \
+                 (heartbeat_secs = {heartbeat_secs}); not quoting with a stale rate",
+                span(age),
+                span(heartbeat_secs)
             )));
         }
         if decimals > 36 {
@@ -125,6 +127,15 @@ async fn chainlink(
         Cause::Rate
     };
     Err(refused(cause, last_error))
+}
+
+/// A number of seconds as people read it: seconds up to two minutes, then minutes.
+fn span(secs: i64) -> String {
+    if secs < 120 {
+        format!("{secs} s")
+    } else {
+        format!("{} minutes", secs / 60)
+    }
 }
 
 /// Whether a failed contract call got an answer from the node (the feed reverted, or is no

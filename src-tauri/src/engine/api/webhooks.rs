@@ -70,7 +70,13 @@ pub async fn create(
             "name must not be empty",
         ));
     }
-    let ep = webhooks::add_in(&st.svc, caller.0.mode, Some(&req.name), &req.url, req.events);
+    let ep = webhooks::add_in(
+        &st.svc,
+        caller.0.mode,
+        Some(&req.name),
+        &req.url,
+        req.events,
+    );
     ok(&ep.await?)
 }
 

@@ -1,6 +1,7 @@
 //! `chaintill.toml`: loading, defaults and validation. Every refusal names file, line and reason.
 
 use crate::engine::money::{currency_minor_units, Decimal};
+use crate::engine::redact;
 use crate::engine::{Error, Result};
 use alloy_primitives::Address;
 use serde::Deserialize;
@@ -102,11 +103,13 @@ pub struct RpcUrl(pub url::Url);
 impl TryFrom<String> for RpcUrl {
     type Error = String;
     fn try_from(s: String) -> std::result::Result<Self, String> {
-        let u = url::Url::parse(&s).map_err(|e| format!("RPC URL `{s}`: {e}"))?;
+        // Errors never echo the URL itself: its path or query may hold a provider's key.
+        let u = url::Url::parse(&s).map_err(|e| format!("this RPC URL is not a URL: {e}"))?;
         match u.scheme() {
             "ws" | "wss" | "http" | "https" if u.host().is_some() => Ok(Self(u)),
             _ => Err(format!(
-                "RPC URL `{s}` must be ws://, wss://, http:// or https:// with a host"
+                "RPC URL {} must be ws://, wss://, http:// or https:// with a host",
+                redact::shown_url(&s)
             )),
         }
     }
@@ -628,6 +631,13 @@ mod tests {
         let e = err_of(&net("").replace("http://x", "ftp://x"));
         assert!(
             e.contains("ftp://x") && e.starts_with("chaintill.toml:4:"),
+            "{e}"
+        );
+        let e = err_of(&net("").replace("http://x", "ftp://x/v2/SECRETKEY?key=SECRET2"));
+        assert!(e.contains("ftp://x") && !e.contains("SECRET"), "{e}");
+        let e = err_of(&net("").replace("http://x", "http://[::1/v2/SECRETKEY"));
+        assert!(
+            e.starts_with("chaintill.toml:4:") && !e.contains("SECRET"),
             "{e}"
         );
         let e = err_of(&net("").replace("\"1\"", "\"0\""));

@@ -1,10 +1,10 @@
 //! Fiat rates for quotes: a fixed rate from the config, or a Chainlink AggregatorV3 feed read
 //! on the network itself. A stale or nonsensical feed is refused; a quote never silently uses it.
 
-use crate::engine::chain::{redacted, shown_url};
 use crate::engine::config::{NetworkConfig, RateSource};
 use crate::engine::error::Cause;
 use crate::engine::money::{format_atomic, Decimal};
+use crate::engine::redact::{redacted, shown_url};
 use crate::engine::{Error, Result};
 use alloy::providers::{Provider, ProviderBuilder};
 use alloy_primitives::{Address, U256};

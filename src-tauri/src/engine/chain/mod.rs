@@ -13,6 +13,7 @@ pub use reconcile::BATCH as RECONCILE_BATCH;
 
 use crate::engine::checkout::apply;
 use crate::engine::config::NetworkConfig;
+use crate::engine::redact::{redacted, shown_url};
 use crate::engine::{Error, Result, Service};
 use alloy::eips::BlockNumberOrTag;
 use alloy::providers::{DynProvider, Provider, ProviderBuilder};
@@ -32,24 +33,6 @@ const FIRST_START_LOOKBACK: u64 = 1000;
 const PENDING_MAX_AGE_MINUTES: i64 = 30;
 /// Longest wait between reconnection attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
-
-/// An RPC URL as it may be shown or logged: scheme://host:port only, since node providers put
-/// API keys in paths and queries.
-pub fn shown_url(url: &str) -> String {
-    url::Url::parse(url)
-        .map(|u| u.origin().ascii_serialization())
-        .unwrap_or_else(|_| "(invalid URL)".into())
-}
-
-/// `text` with `url` (as written, or as normalised by a URL parser) in its shown form.
-pub fn redacted(text: &str, url: &str) -> String {
-    let shown = shown_url(url);
-    let mut out = text.replace(url, &shown);
-    if let Ok(parsed) = url::Url::parse(url) {
-        out = out.replace(parsed.as_str(), &shown);
-    }
-    out
-}
 
 /// What the health endpoint and the window show about one network.
 #[derive(Debug, Clone, Serialize, Default, utoipa::ToSchema)]
@@ -472,18 +455,4 @@ pub fn spawn_all(
         .iter()
         .map(|n| tokio::spawn(Watcher::new(svc.clone(), n.clone(), timing).run(shutdown.clone())))
         .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rpc_urls_are_shown_without_paths_or_queries() {
-        let key_url = "https://eth-mainnet.g.alchemy.com/v2/SECRETKEY?x=1";
-        assert_eq!(shown_url(key_url), "https://eth-mainnet.g.alchemy.com");
-        assert_eq!(shown_url("ws://127.0.0.1:8545"), "ws://127.0.0.1:8545");
-        let msg = format!("error sending request for url ({key_url})");
-        assert!(!redacted(&msg, key_url).contains("SECRETKEY"));
-    }
 }

@@ -16,6 +16,7 @@ use crate::engine::clock::{format_time, from_millis};
 use crate::engine::config::Mode;
 use crate::engine::events::{self, types};
 use crate::engine::ids::{EndpointId, EventId};
+use crate::engine::redact;
 use crate::engine::{Error, Result, Service};
 use chrono::Duration;
 use serde::Serialize;
@@ -253,7 +254,7 @@ pub async fn add_in(
         .bind(&secret)
         .bind(svc.now().timestamp_millis());
     svc.write_one(insert).await?;
-    tracing::info!(endpoint = %id, url = %url, mode = mode.as_str(), "webhook endpoint added");
+    tracing::info!(endpoint = %id, url = %redact::endpoint_url(&url), mode = mode.as_str(), "webhook endpoint added");
     Ok(NewSecret {
         endpoint: get(svc, id.as_str(), None).await?,
         secret,

@@ -247,6 +247,7 @@ pub fn exit_code(e: &Error) -> i32 {
         | Error::NoWallet
         | Error::AlreadyRunning(_) => 4,
         Error::Keychain(_) => 5,
+        Error::Unavailable { .. } => 75,
         Error::Config { .. } => 78,
         Error::Storage(_) | Error::Internal(_) => 1,
     }
@@ -608,7 +609,7 @@ async fn webhooks_cmd(svc: &Service, cmd: WebhooksCmd) -> Result<()> {
             );
         }
         WebhooksCmd::List { json } => {
-            let list = webhooks::list(svc).await?;
+            let list = webhooks::list(svc, None).await?;
             if json {
                 return print_json(&list);
             }
@@ -617,8 +618,9 @@ async fn webhooks_cmd(svc: &Service, cmd: WebhooksCmd) -> Result<()> {
             }
             for e in list {
                 println!(
-                    "{}  {:<8}  {}  [{}]  {}{}",
+                    "{}  {}  {:<8}  {}  [{}]  {}{}",
                     e.id,
+                    if e.livemode { "live" } else { "test" },
                     e.status,
                     e.url,
                     e.events.join(","),
@@ -630,11 +632,11 @@ async fn webhooks_cmd(svc: &Service, cmd: WebhooksCmd) -> Result<()> {
             }
         }
         WebhooksCmd::Remove { id } => {
-            let e = webhooks::remove(svc, &id).await?;
+            let e = webhooks::remove(svc, &id, None).await?;
             println!("Removed {} ({}).", e.id, e.url);
         }
         WebhooksCmd::Rotate { id } => {
-            let r = webhooks::rotate(svc, &id).await?;
+            let r = webhooks::rotate(svc, &id, None).await?;
             println!("{}", r.secret);
             eprintln!(
                 "New secret for {} (shown once). The previous secret keeps signing until {}.",
@@ -643,7 +645,7 @@ async fn webhooks_cmd(svc: &Service, cmd: WebhooksCmd) -> Result<()> {
             );
         }
         WebhooksCmd::Test { id } => {
-            let a = webhooks::send_test(svc, &id).await?;
+            let a = webhooks::send_test(svc, &id, None).await?;
             print_attempt(&a);
             if a.http_status.is_none_or(|s| !(200..300).contains(&s)) {
                 return Err(Error::Conflict(format!(
@@ -653,7 +655,7 @@ async fn webhooks_cmd(svc: &Service, cmd: WebhooksCmd) -> Result<()> {
             }
         }
         WebhooksCmd::Attempts { id, limit, json } => {
-            let page = webhooks::attempts(svc, &id, limit, None).await?;
+            let page = webhooks::attempts(svc, &id, None, limit, None).await?;
             if json {
                 return print_json(&page);
             }
@@ -666,8 +668,8 @@ async fn webhooks_cmd(svc: &Service, cmd: WebhooksCmd) -> Result<()> {
         }
         WebhooksCmd::Resend { event, endpoint } => {
             let attempts = match endpoint {
-                Some(ep) => vec![webhooks::resend(svc, &event, &ep).await?],
-                None => webhooks::resend_to_subscribers(svc, &event).await?,
+                Some(ep) => vec![webhooks::resend(svc, &event, &ep, None).await?],
+                None => webhooks::resend_to_subscribers(svc, &event, None).await?,
             };
             for a in &attempts {
                 print_attempt(a);

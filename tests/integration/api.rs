@@ -39,9 +39,16 @@ pub struct Api {
 
 impl Api {
     pub async fn start(rate_limit: u32, clock: Option<ManualClock>) -> Self {
+        Self::start_with(rate_limit, clock, true).await
+    }
+
+    /// [`Api::start`] with or without the SPEC wallet imported.
+    pub async fn start_with(rate_limit: u32, clock: Option<ManualClock>, wallet: bool) -> Self {
         let shop = Shop::empty();
         std::fs::write(shop.path().join("chaintill.toml"), config(rate_limit)).unwrap();
-        shop.ok_stdin(&["wallet", "import"], crate::common::TEST_PHRASE);
+        if wallet {
+            shop.ok_stdin(&["wallet", "import"], crate::common::TEST_PHRASE);
+        }
         let svc = match clock {
             Some(c) => Service::open_with_clock(shop.path(), Arc::new(c))
                 .await
@@ -132,6 +139,11 @@ impl Api {
             .raw(method, path, Some(&self.test_key), text.as_deref(), &[])
             .await;
         (code, v)
+    }
+
+    /// The shop's data directory (for running the CLI on it).
+    pub fn shop(&self) -> &Shop {
+        &self._shop
     }
 
     pub async fn count(&self, table: &str) -> i64 {
@@ -1135,4 +1147,45 @@ async fn idempotency_replays_refuses_reuse_and_survives_a_race() {
     assert_eq!(c10, 200);
     assert!(h10.get("idempotent-replayed").is_none());
     assert_ne!(s10["id"], s1["id"]);
+}
+
+#[tokio::test]
+async fn a_refusal_that_can_change_is_503_with_retry_after_and_never_replayed() {
+    let api = Api::start_with(0, None, false).await;
+    let path = "/api/v1/checkout_sessions";
+    let body = create_body("10.00").to_string();
+    let idem = [("Idempotency-Key", "order-no-wallet-1")];
+    let key = Some(api.test_key.as_str());
+    // No wallet yet: 503 no_wallet with Retry-After, and the answer is not kept.
+    for _ in 0..2 {
+        let (code, h, e) = api.raw("POST", path, key, Some(&body), &idem).await;
+        assert_eq!(
+            (
+                code,
+                e["error"]["type"].as_str(),
+                e["error"]["code"].as_str()
+            ),
+            (503, Some("api_error"), Some("no_wallet")),
+            "{e}"
+        );
+        let retry: u64 = h["retry-after"].to_str().unwrap().parse().unwrap();
+        assert!(retry > 0);
+        assert!(h.get("idempotent-replayed").is_none());
+    }
+    assert_eq!(api.count("idempotency_keys").await, 0);
+    // Once the wallet is imported the same key creates the session: not a replay.
+    api.svc
+        .wallet_import(crate::common::TEST_PHRASE, "")
+        .await
+        .unwrap();
+    let (code, h, s) = api.raw("POST", path, key, Some(&body), &idem).await;
+    assert_eq!(
+        (code, s["object"].as_str()),
+        (200, Some("checkout_session")),
+        "{s}"
+    );
+    assert!(h.get("idempotent-replayed").is_none());
+    let (code, h, again) = api.raw("POST", path, key, Some(&body), &idem).await;
+    assert_eq!((code, &again), (200, &s));
+    assert_eq!(h["idempotent-replayed"], "true");
 }

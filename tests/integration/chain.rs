@@ -567,6 +567,20 @@ async fn over_websocket_a_mempool_payment_is_detected_before_inclusion_and_count
     let _ = stop.send(true);
 }
 
+/// Sets the test feed's answer and update time.
+async fn set_feed(p: &DynProvider, feed: Address, answer: i64, updated_at: u64) {
+    let set = setCall {
+        answer: alloy_primitives::I256::try_from(answer).unwrap(),
+        updatedAt: U256::from(updated_at),
+    }
+    .abi_encode();
+    let tx = TransactionRequest::default()
+        .with_from(payer())
+        .with_to(feed)
+        .with_input(set);
+    assert!(send(p, tx).await.status());
+}
+
 #[tokio::test]
 async fn chainlink_rates_are_read_and_stale_ones_refused() {
     let anvil = Anvil::start(&[]);
@@ -592,59 +606,91 @@ async fn chainlink_rates_are_read_and_stale_ones_refused() {
     .contract_address
     .unwrap();
 
-    let cfg = config(&anvil.url, "", "").replace(
-        "rate = { fixed = \"3000.00\" }",
-        &format!("rate = {{ chainlink = \"{feed}\" }}"),
-    );
-    let (_shop, svc) = shop(&cfg, None).await;
+    let with_rate =
+        |rate: &str| config(&anvil.url, "", "").replace("rate = { fixed = \"3000.00\" }", rate);
+    let (_shop, svc) = shop(
+        &with_rate(&format!("rate = {{ chainlink = \"{feed}\" }}")),
+        None,
+    )
+    .await;
     let s = session(&svc, "50.00", None).await;
     assert_eq!(s.rate, "2706.57");
     // 50.00 / 2706.57 = 0.0184737…, rounded up at 6 digits.
     assert_eq!(s.amount.value, "0.018474");
 
-    // A feed last updated two hours ago is refused, and no session is created.
-    let two_hours_ago = U256::from(chrono::Utc::now().timestamp() as u64 - 7200);
-    let set = setCall {
-        answer: alloy_primitives::I256::try_from(270_657_000_000i64).unwrap(),
-        updatedAt: two_hours_ago,
-    }
-    .abi_encode();
-    assert!(send(
-        &p,
-        TransactionRequest::default()
-            .with_from(payer())
-            .with_to(feed)
-            .with_input(set)
-    )
-    .await
-    .status());
+    // A feed last updated two hours ago is refused with the default heartbeat (an hour), and no
+    // session is created; with a daily heartbeat (a stablecoin feed) it is fine.
+    let now = || chrono::Utc::now().timestamp() as u64;
+    set_feed(&p, feed, 270_657_000_000, now() - 7200).await;
     let req = NewSession::for_amount("50.00");
-    let err = svc
-        .sessions_create(req.clone(), None)
-        .await
-        .unwrap_err()
-        .to_string();
+    let err = svc.sessions_create(req.clone(), None).await.unwrap_err();
     assert!(
-        err.contains("stale") && err.contains("120 minutes ago"),
+        matches!(
+            err,
+            chaintill::engine::Error::Unavailable {
+                cause: chaintill::engine::error::Cause::Rate,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let err = err.to_string();
+    assert!(
+        err.contains("stale")
+            && err.contains("120 minutes ago")
+            && err.contains("heartbeat_secs = 3600"),
         "{err}"
     );
+    let (_daily_shop, daily) = shop(
+        &with_rate(&format!(
+            "rate = {{ chainlink = \"{feed}\", heartbeat_secs = 86400 }}"
+        )),
+        None,
+    )
+    .await;
+    assert_eq!(session(&daily, "50.00", None).await.rate, "2706.57");
+
+    // Over HTTP the stale feed is a 503 that the Idempotency-Key does not keep: once the feed is
+    // fresh again, the same key creates the session.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(chaintill::engine::api::serve(
+        svc.clone(),
+        listener,
+        std::future::pending(),
+    ));
+    let (_, key) = svc
+        .keys_create(chaintill::engine::config::Mode::Test, None, false)
+        .await
+        .unwrap();
+    let create = || {
+        reqwest::Client::new()
+            .post(format!("{base}/api/v1/checkout_sessions"))
+            .bearer_auth(key.as_str())
+            .header("Idempotency-Key", "order-stale-1")
+            .json(&serde_json::json!({"amount": {"value": "50.00"}}))
+            .send()
+    };
+    let res = create().await.unwrap();
+    assert_eq!(res.status(), 503);
+    let retry: u64 = res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(retry > 0);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["type"], "api_error");
+    assert_eq!(body["error"]["code"], "rate_unavailable");
+    set_feed(&p, feed, 270_657_000_000, now()).await;
+    let res = create().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.headers().get("idempotent-replayed").is_none());
+    let created: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(created["rate"], "2706.57");
 
     // A non-positive answer is refused too.
-    let now = U256::from(chrono::Utc::now().timestamp() as u64);
-    let set = setCall {
-        answer: alloy_primitives::I256::ZERO,
-        updatedAt: now,
-    }
-    .abi_encode();
-    assert!(send(
-        &p,
-        TransactionRequest::default()
-            .with_from(payer())
-            .with_to(feed)
-            .with_input(set)
-    )
-    .await
-    .status());
+    set_feed(&p, feed, 0, now()).await;
     let err = svc
         .sessions_create(req, None)
         .await
@@ -657,7 +703,7 @@ async fn chainlink_rates_are_read_and_stale_ones_refused() {
             .unwrap()
             .data
             .len(),
-        1
+        2
     );
 }
 

@@ -94,7 +94,8 @@ async fn raise(svc: &Service, kind: &str) -> String {
     id.to_string()
 }
 
-fn spawn_dispatcher(svc: &Service) -> tokio::sync::oneshot::Sender<()> {
+/// Runs a dispatcher for `svc` (polling every 20 ms) until the returned sender is dropped.
+pub fn spawn_dispatcher(svc: &Service) -> tokio::sync::oneshot::Sender<()> {
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let d = Dispatcher::with_limits(
         svc.clone(),
@@ -109,7 +110,8 @@ fn spawn_dispatcher(svc: &Service) -> tokio::sync::oneshot::Sender<()> {
     tx
 }
 
-async fn until<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+/// Polls `f` every 20 ms until it returns a value (15 s at most).
+pub async fn until<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
     for _ in 0..750 {
         if let Some(v) = f() {
             return v;
@@ -120,7 +122,7 @@ async fn until<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
 }
 
 async fn attempts(svc: &Service, endpoint: &str) -> Vec<webhooks::Attempt> {
-    let mut a = webhooks::attempts(svc, endpoint, Some(100), None)
+    let mut a = webhooks::attempts(svc, endpoint, None, Some(100), None)
         .await
         .unwrap()
         .data;
@@ -275,7 +277,9 @@ async fn slower_than_the_timeout_is_a_failure() {
     let url = format!("http://{}/", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     let ep = webhooks::add(&svc, None, &url, None).await.unwrap();
-    let a = webhooks::send_test(&svc, &ep.endpoint.id).await.unwrap();
+    let a = webhooks::send_test(&svc, &ep.endpoint.id, None)
+        .await
+        .unwrap();
     assert_eq!(a.http_status, None);
     assert_eq!(a.error.as_deref(), Some("no response within 1 s"));
     assert!(
@@ -292,9 +296,11 @@ async fn gone_disables_the_endpoint() {
     let (_shop, svc) = shop_with_config("", None).await;
     let (url, seen) = receiver(|_| status(410)).await;
     let ep = webhooks::add(&svc, None, &url, None).await.unwrap();
-    let a = webhooks::send_test(&svc, &ep.endpoint.id).await.unwrap();
+    let a = webhooks::send_test(&svc, &ep.endpoint.id, None)
+        .await
+        .unwrap();
     assert_eq!((a.http_status, a.next_retry_at), (Some(410), None));
-    let after = webhooks::get(&svc, &ep.endpoint.id).await.unwrap();
+    let after = webhooks::get(&svc, &ep.endpoint.id, None).await.unwrap();
     assert_eq!(after.status, "disabled");
     assert!(after.disabled_reason.unwrap().contains("410"));
     // New events are no longer queued for it.
@@ -316,7 +322,9 @@ async fn redirects_are_not_followed() {
         receiver(move |_| (StatusCode::FOUND, [("location", target.clone())]).into_response())
             .await;
     let ep = webhooks::add(&svc, None, &url, None).await.unwrap();
-    let a = webhooks::send_test(&svc, &ep.endpoint.id).await.unwrap();
+    let a = webhooks::send_test(&svc, &ep.endpoint.id, None)
+        .await
+        .unwrap();
     assert_eq!(a.http_status, Some(302));
     assert!(a
         .error
@@ -341,14 +349,18 @@ async fn retry_after_is_honoured_when_longer() {
     })
     .await;
     let ep = webhooks::add(&svc, None, &url, None).await.unwrap();
-    let a = webhooks::send_test(&svc, &ep.endpoint.id).await.unwrap();
+    let a = webhooks::send_test(&svc, &ep.endpoint.id, None)
+        .await
+        .unwrap();
     let wait = secs_between(a.started_at, a.next_retry_at.unwrap());
     assert!(
         (599.0..=601.0).contains(&wait),
         "Retry-After: 600 wins over 5 s: {wait}"
     );
     // A shorter Retry-After does not shorten the schedule.
-    let a = webhooks::send_test(&svc, &ep.endpoint.id).await.unwrap();
+    let a = webhooks::send_test(&svc, &ep.endpoint.id, None)
+        .await
+        .unwrap();
     let wait = secs_between(a.started_at, a.next_retry_at.unwrap());
     assert!((3.9..=6.1).contains(&wait), "{wait}");
 }
@@ -383,10 +395,10 @@ async fn endpoint_rules_and_filters() {
             .unwrap();
     assert_eq!(queued, vec!["session.paid"]);
     // Secrets never appear in lists or gets.
-    let listed = serde_json::to_string(&webhooks::list(&svc).await.unwrap()).unwrap();
+    let listed = serde_json::to_string(&webhooks::list(&svc, None).await.unwrap()).unwrap();
     assert!(!listed.contains(&paid_only.secret) && !listed.contains("whsec_"));
     // Removing cancels what was queued.
-    webhooks::remove(&svc, &paid_only.endpoint.id)
+    webhooks::remove(&svc, &paid_only.endpoint.id, None)
         .await
         .unwrap();
     let pending: i64 =
@@ -404,11 +416,13 @@ async fn resend_delivers_any_event_again() {
     let (url, seen) = receiver(|_| status(200)).await;
     let ep = webhooks::add(&svc, None, &url, None).await.unwrap();
     let event = raise(&svc, "session.paid").await;
-    let a = webhooks::resend(&svc, &event, &ep.endpoint.id)
+    let a = webhooks::resend(&svc, &event, &ep.endpoint.id, None)
         .await
         .unwrap();
     assert_eq!(a.http_status, Some(200));
-    let a = webhooks::resend_to_subscribers(&svc, &event).await.unwrap();
+    let a = webhooks::resend_to_subscribers(&svc, &event, None)
+        .await
+        .unwrap();
     assert_eq!(a.len(), 1);
     let seen = seen.lock().unwrap();
     assert!(
@@ -459,7 +473,9 @@ async fn the_standard_webhooks_library_and_a_stripe_style_verifier_accept_our_si
         .await
         .unwrap();
 
-    let a = webhooks::send_test(&svc, &ep.endpoint.id).await.unwrap();
+    let a = webhooks::send_test(&svc, &ep.endpoint.id, None)
+        .await
+        .unwrap();
     assert_eq!(a.http_status, Some(200), "{a:?}");
     let mut line = String::new();
     out.read_line(&mut line).unwrap();
@@ -472,7 +488,7 @@ async fn the_standard_webhooks_library_and_a_stripe_style_verifier_accept_our_si
     node.kill().unwrap();
 
     // After a rotation both secrets verify, each on its own, during the overlap.
-    let new = webhooks::rotate(&svc, &ep.endpoint.id)
+    let new = webhooks::rotate(&svc, &ep.endpoint.id, None)
         .await
         .unwrap()
         .secret;
@@ -482,7 +498,9 @@ async fn the_standard_webhooks_library_and_a_stripe_style_verifier_accept_our_si
         .execute(svc.pool())
         .await
         .unwrap();
-    let a = webhooks::send_test(&svc, &ep.endpoint.id).await.unwrap();
+    let a = webhooks::send_test(&svc, &ep.endpoint.id, None)
+        .await
+        .unwrap();
     assert_eq!(a.http_status, Some(200), "{a:?}");
     let mut line = String::new();
     out.read_line(&mut line).unwrap();

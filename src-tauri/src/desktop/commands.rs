@@ -24,6 +24,7 @@ impl From<Error> for IpcError {
             Error::NotFound { .. } => "not_found",
             Error::Conflict(_) => "conflict",
             Error::NoWallet => "no_wallet",
+            Error::Unavailable { cause, .. } => cause.code(),
             Error::Keychain(_) => "keychain",
             Error::Config { .. } => "config",
             Error::Unauthorized(_) | Error::Forbidden(_) => "forbidden",

@@ -1,6 +1,7 @@
 //! `chaintill.toml`: loading, defaults and validation. Every refusal names file, line and reason.
 
 use crate::engine::money::{currency_minor_units, Decimal};
+use crate::engine::redact;
 use crate::engine::{Error, Result};
 use alloy_primitives::Address;
 use serde::Deserialize;
@@ -102,11 +103,13 @@ pub struct RpcUrl(pub url::Url);
 impl TryFrom<String> for RpcUrl {
     type Error = String;
     fn try_from(s: String) -> std::result::Result<Self, String> {
-        let u = url::Url::parse(&s).map_err(|e| format!("RPC URL `{s}`: {e}"))?;
+        // Errors never echo the URL itself: its path or query may hold a provider's key.
+        let u = url::Url::parse(&s).map_err(|e| format!("this RPC URL is not a URL: {e}"))?;
         match u.scheme() {
             "ws" | "wss" | "http" | "https" if u.host().is_some() => Ok(Self(u)),
             _ => Err(format!(
-                "RPC URL `{s}` must be ws://, wss://, http:// or https:// with a host"
+                "RPC URL {} must be ws://, wss://, http:// or https:// with a host",
+                redact::shown_url(&s)
             )),
         }
     }
@@ -255,14 +258,53 @@ impl Mode {
     }
 }
 
-/// Where an asset's fiat rate comes from.
+/// A Chainlink feed's heartbeat when `heartbeat_secs` is not given (SPEC §2).
+pub const DEFAULT_HEARTBEAT_SECS: i64 = 3600;
+/// The longest heartbeat accepted: a week.
+pub const MAX_HEARTBEAT_SECS: i64 = 7 * 24 * 3600;
+
+/// Where an asset's fiat rate comes from: `{ fixed = "…" }` or
+/// `{ chainlink = "0x…", heartbeat_secs = N }`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase", deny_unknown_fields)]
+#[serde(try_from = "RawRate")]
 pub enum RateSource {
     /// A fixed rate, fiat per whole unit.
     Fixed(PositiveDecimal),
     /// A Chainlink AggregatorV3 feed on the same chain.
-    Chainlink(Address),
+    Chainlink {
+        /// The feed contract.
+        feed: Address,
+        /// The feed updates at least this often (seconds); an older answer is stale.
+        heartbeat_secs: i64,
+    },
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRate {
+    fixed: Option<PositiveDecimal>,
+    chainlink: Option<Address>,
+    heartbeat_secs: Option<Bounded<1, MAX_HEARTBEAT_SECS>>,
+}
+
+impl TryFrom<RawRate> for RateSource {
+    type Error = String;
+    fn try_from(r: RawRate) -> std::result::Result<Self, String> {
+        match (r.fixed, r.chainlink, r.heartbeat_secs) {
+            (Some(fixed), None, None) => Ok(RateSource::Fixed(fixed)),
+            (None, Some(feed), heartbeat) => Ok(RateSource::Chainlink {
+                feed,
+                heartbeat_secs: heartbeat.map_or(DEFAULT_HEARTBEAT_SECS, Bounded::get),
+            }),
+            (Some(_), None, Some(_)) => {
+                Err("heartbeat_secs belongs to a chainlink rate, not a fixed one".into())
+            }
+            _ => Err(
+                "a rate is either { fixed = \"…\" } or { chainlink = \"0x…\", heartbeat_secs = N }"
+                    .into(),
+            ),
+        }
+    }
 }
 
 /// A decimal greater than zero.
@@ -591,6 +633,13 @@ mod tests {
             e.contains("ftp://x") && e.starts_with("chaintill.toml:4:"),
             "{e}"
         );
+        let e = err_of(&net("").replace("http://x", "ftp://x/v2/SECRETKEY?key=SECRET2"));
+        assert!(e.contains("ftp://x") && !e.contains("SECRET"), "{e}");
+        let e = err_of(&net("").replace("http://x", "http://[::1/v2/SECRETKEY"));
+        assert!(
+            e.starts_with("chaintill.toml:4:") && !e.contains("SECRET"),
+            "{e}"
+        );
         let e = err_of(&net("").replace("\"1\"", "\"0\""));
         assert!(e.contains("greater than zero"), "{e}");
         let e = err_of(&net("").replace("symbol = \"ETH\"", "symbol = \"ETH\", decimals = 2"));
@@ -603,5 +652,63 @@ mod tests {
         assert!(e.contains("duplicate asset symbol"), "{e}");
         let e = err_of(&net("").replace("id = \"local\"", "id = \"Local Net\""));
         assert!(e.contains("network id"), "{e}");
+    }
+
+    #[test]
+    fn chainlink_heartbeat_defaults_to_an_hour_and_is_bounded_to_a_week() {
+        let feed = "0x5f4eC3Df9cbd43714FE2740f5E3616155c5b8419";
+        let with = |rate: &str| {
+            format!(
+                "[[networks]]\nid = \"eth\"\nchain_id = 1\nrpc_urls = [\"http://x\"]\nconfirmations = 1\n\
+                 native = {{ symbol = \"ETH\", rate = {rate} }}\n"
+            )
+        };
+        let rate = |text: &str| parse(text).unwrap().networks[0].native.rate.clone();
+        let parsed_feed: Address = feed.parse().unwrap();
+        assert_eq!(
+            rate(&with(&format!("{{ chainlink = \"{feed}\" }}"))),
+            RateSource::Chainlink {
+                feed: parsed_feed,
+                heartbeat_secs: 3600
+            }
+        );
+        assert_eq!(
+            rate(&with(&format!(
+                "{{ chainlink = \"{feed}\", heartbeat_secs = 86400 }}"
+            ))),
+            RateSource::Chainlink {
+                feed: parsed_feed,
+                heartbeat_secs: 86400
+            }
+        );
+        for (bad, why) in [
+            (
+                format!("{{ chainlink = \"{feed}\", heartbeat_secs = 0 }}"),
+                "0 is out of range 1..=604800",
+            ),
+            (
+                format!("{{ chainlink = \"{feed}\", heartbeat_secs = 604801 }}"),
+                "out of range",
+            ),
+            (
+                "{ fixed = \"1\", heartbeat_secs = 60 }".to_string(),
+                "heartbeat_secs belongs to a chainlink rate",
+            ),
+            (
+                format!("{{ fixed = \"1\", chainlink = \"{feed}\" }}"),
+                "either",
+            ),
+            ("{ }".to_string(), "either"),
+            (
+                format!("{{ chainlink = \"{feed}\", heartbeat = 60 }}"),
+                "heartbeat",
+            ),
+        ] {
+            let e = err_of(&with(&bad));
+            assert!(
+                e.starts_with("chaintill.toml:6:") && e.contains(why),
+                "{bad}: {e}"
+            );
+        }
     }
 }

@@ -47,9 +47,18 @@ pub enum Error {
     /// The OS keychain refused or is unavailable.
     #[error("keychain: {0}")]
     Keychain(String),
-    /// No wallet has been set up yet.
+    /// No wallet has been set up yet (a refusal that ends once one is: see [`Cause::NoWallet`]).
     #[error("no wallet yet: run `chaintill wallet create` or `chaintill wallet import`")]
     NoWallet,
+    /// Something outside the request refuses it for now and may change (a stale rate feed, a
+    /// node that cannot be reached): the same request may succeed later.
+    #[error("{message}")]
+    Unavailable {
+        /// What is unavailable.
+        cause: Cause,
+        /// A one-line explanation (never an RPC URL's path or query).
+        message: String,
+    },
     /// The database failed.
     #[error("storage: {0}")]
     Storage(String),
@@ -61,7 +70,47 @@ pub enum Error {
     Internal(String),
 }
 
+/// Why a request is refused for now (SPEC §6: 503 with a `code` naming the cause).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cause {
+    /// No wallet yet.
+    NoWallet,
+    /// The rate feed is stale, non-positive or unreadable.
+    Rate,
+    /// The network's node cannot be reached.
+    Network,
+}
+
+impl Cause {
+    /// The API's error `code`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Cause::NoWallet => "no_wallet",
+            Cause::Rate => "rate_unavailable",
+            Cause::Network => "network_unavailable",
+        }
+    }
+
+    /// Seconds worth waiting before a retry (`Retry-After`): a wallet is set up by a person; a
+    /// feed beats on its own schedule; a node usually returns or fails over within seconds.
+    pub fn retry_after_secs(self) -> u64 {
+        match self {
+            Cause::NoWallet => 60,
+            Cause::Rate => 60,
+            Cause::Network => 15,
+        }
+    }
+}
+
 impl Error {
+    /// A refusal for now: `cause` is unavailable, `message` says what and why.
+    pub fn unavailable(cause: Cause, message: impl Into<String>) -> Self {
+        Error::Unavailable {
+            cause,
+            message: message.into(),
+        }
+    }
+
     /// An invalid-input error naming the field at fault.
     pub fn invalid(param: &str, message: impl Into<String>) -> Self {
         Error::InvalidInput {

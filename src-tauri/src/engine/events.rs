@@ -1,5 +1,6 @@
 //! The event outbox: events are written in the same transaction as the change that raises them,
-//! together with one queued delivery per subscribed webhook endpoint.
+//! together with one queued delivery per subscribed webhook endpoint that receives the event's
+//! mode (a live endpoint receives live and test events, a test endpoint test events only).
 
 use crate::engine::checkout::{page_limit, Page};
 use crate::engine::config::Mode;
@@ -86,8 +87,9 @@ pub async fn record<T: Serialize>(
     record_for(conn, kind, session_id, livemode, object, now, None).await
 }
 
-/// Like [`record`]; with `only_endpoint` the event is queued for that endpoint alone and held
-/// for the caller to deliver at once (see [`CALLER_HOLD_SECS`]).
+/// Like [`record`]; with `only_endpoint` the event is queued for that endpoint alone (the caller
+/// has checked that it receives the event's mode) and held for the caller to deliver at once
+/// (see [`CALLER_HOLD_SECS`]).
 pub async fn record_for<T: Serialize>(
     conn: &mut SqliteConnection,
     kind: &str,
@@ -134,7 +136,8 @@ pub struct Subject<'a, T: Serialize> {
 }
 
 /// Writes one event of type `kind` per subject (in two statements, however many) and queues
-/// them for every enabled endpoint subscribed to `kind`. Returns the ids in order.
+/// them for every enabled endpoint subscribed to `kind` that receives the event's mode (see
+/// [`crate::engine::webhooks::receives`]). Returns the ids in order.
 pub async fn record_many<T: Serialize>(
     conn: &mut SqliteConnection,
     kind: &str,
@@ -146,8 +149,9 @@ pub async fn record_many<T: Serialize>(
         .map_err(|e| crate::engine::Error::Internal(e.to_string()))?;
     sqlx::query(
         "INSERT INTO deliveries (event_id, endpoint_id, status, next_attempt_at, created_at) \
-         SELECT e.value, w.id, 'pending', ?1, ?1 FROM json_each(?2) e, webhook_endpoints w \
-         WHERE w.disabled_at IS NULL AND EXISTS (SELECT 1 FROM json_each(w.events) WHERE value IN ('*', ?3))",
+         SELECT ev.id, w.id, 'pending', ?1, ?1 FROM json_each(?2) e JOIN events ev ON ev.id = e.value, webhook_endpoints w \
+         WHERE w.disabled_at IS NULL AND (w.livemode OR NOT ev.livemode) \
+         AND EXISTS (SELECT 1 FROM json_each(w.events) WHERE value IN ('*', ?3))",
     )
     .bind(now.timestamp_millis())
     .bind(id_list)

@@ -14,6 +14,7 @@ pub mod lock;
 pub mod logging;
 pub mod money;
 pub mod rates;
+pub mod redact;
 pub mod service;
 pub mod store;
 pub mod wallet;

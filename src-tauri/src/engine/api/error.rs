@@ -1,5 +1,6 @@
 //! The API's error shape of SPEC §6 and the one mapping from engine errors to HTTP.
 
+use crate::engine::error::Cause;
 use crate::engine::Error;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -82,6 +83,18 @@ impl ApiError {
         e
     }
 
+    /// A 503 `api_error` for a refusal that may change, with its code and `Retry-After`.
+    fn unavailable(cause: Cause, message: String) -> Self {
+        let mut e = Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "api_error",
+            cause.code(),
+            message,
+        );
+        e.retry_after = Some(cause.retry_after_secs());
+        e
+    }
+
     /// The HTTP status.
     pub fn status(&self) -> StatusCode {
         self.status
@@ -123,12 +136,8 @@ impl From<Error> for ApiError {
                 "invalid_state",
                 message,
             ),
-            Error::NoWallet => Self::new(
-                StatusCode::CONFLICT,
-                "invalid_request_error",
-                "no_wallet",
-                message,
-            ),
+            Error::NoWallet => Self::unavailable(Cause::NoWallet, message),
+            Error::Unavailable { cause, .. } => Self::unavailable(cause, message),
             Error::Config { .. }
             | Error::Keychain(_)
             | Error::Storage(_)

@@ -72,8 +72,8 @@ pub async fn get(
 
 /// Resend an event
 ///
-/// Delivers the event again now, to one endpoint or to every endpoint subscribed to its type,
-/// and returns the attempts.
+/// Delivers the event again now, to one endpoint or to every endpoint of the key's mode
+/// subscribed to its type, and returns the attempts.
 #[utoipa::path(post, path = "/api/v1/events/{id}/resend", tag = "Events",
     request_body(content = Resend, description = "Optional"),
     params(("id" = String, Path, description = "evt_…"),
@@ -94,10 +94,11 @@ pub async fn resend(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let req: Resend = json(&body)?;
-    let event = events::get(st.svc.pool(), &id, caller.scope()).await?;
+    let scope = caller.scope();
+    let event = events::get(st.svc.pool(), &id, scope).await?;
     let data = match req.endpoint {
-        Some(ep) => vec![webhooks::resend(&st.svc, &event.id, &ep).await?],
-        None => webhooks::resend_to_subscribers(&st.svc, &event.id).await?,
+        Some(ep) => vec![webhooks::resend(&st.svc, &event.id, &ep, scope).await?],
+        None => webhooks::resend_to_subscribers(&st.svc, &event.id, scope).await?,
     };
     ok(&Page {
         object: "list",

@@ -1,8 +1,8 @@
 //! `Idempotency-Key` (SPEC §6) over HTTP: the header, the request's identity and the claims of
 //! requests in flight. A repeat with the same request replays the stored answer; a different
 //! request with the same key is 422; a repeat while the first is still running is 409. Only
-//! answers of requests that ran are stored (2xx, 404, 409), never validation failures, so a
-//! corrected request may reuse the key. The answers themselves: [`crate::engine::idempotency`].
+//! final answers of requests that ran are stored (2xx, 404, 409), never validation failures nor
+//! 5xx (a 503 refusal such as `no_wallet` ends when its cause does), so the key can be reused. The answers themselves: [`crate::engine::idempotency`].
 
 use super::error::ApiError;
 use axum::http::StatusCode;

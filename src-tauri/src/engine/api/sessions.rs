@@ -24,11 +24,14 @@ use axum::Extension;
         (status = 400, description = "Invalid request", body = ErrorBody),
         (status = 401, description = "Missing or invalid API key", body = ErrorBody),
         (status = 403, description = "The key may not use this network", body = ErrorBody),
-        (status = 409, description = "No wallet, rate unavailable, or the same Idempotency-Key is in flight", body = ErrorBody),
+        (status = 409, description = "The same Idempotency-Key is in flight", body = ErrorBody),
         (status = 413, description = "Body over 64 KiB", body = ErrorBody),
         (status = 422, description = "Idempotency-Key reused with a different body", body = ErrorBody),
         (status = 429, description = "Rate limited", body = ErrorBody),
         (status = 500, description = "Engine failure", body = ErrorBody),
+        (status = 503, description = "Refused for now, never stored for the Idempotency-Key: `code` is `no_wallet`, `rate_unavailable` or `network_unavailable`; retry after `Retry-After` seconds",
+            body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait before retrying"))),
     ),
     security(("bearer" = [])))]
 pub async fn create(

@@ -1,7 +1,9 @@
-//! `/api/v1/webhook_endpoints`. Endpoints receive test and live events alike (`livemode` tells
-//! them apart), so any unrestricted key manages them.
+//! `/api/v1/webhook_endpoints`, scoped to the key's mode (SPEC §5): an endpoint added with a test
+//! key is a test endpoint (test events only), one added with a live key a live endpoint (live and
+//! test events); each key sees and changes only its mode's endpoints, the others are a 404.
 
 use super::error::{ApiError, ErrorBody};
+use super::guard::Caller;
 use super::input::{int_param, json, query, PathId};
 use super::{ok, ApiState};
 use crate::engine::checkout::Page;
@@ -9,6 +11,7 @@ use crate::engine::webhooks::{self, Attempt, Endpoint, NewSecret};
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::response::Response;
+use axum::Extension;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -38,7 +41,8 @@ pub struct Deleted {
 
 /// Create a webhook endpoint
 ///
-/// The answer carries the signing `secret`: it is shown this once.
+/// The answer carries the signing `secret`: it is shown this once. The endpoint takes the key's
+/// mode (`livemode`): a test key's receives test events only; a live key's live and test events.
 #[utoipa::path(post, path = "/api/v1/webhook_endpoints", tag = "Webhook endpoints",
     request_body = NewEndpoint,
     params(("Idempotency-Key" = Option<String>, Header, description = "Optional")),
@@ -53,7 +57,11 @@ pub struct Deleted {
         (status = 429, description = "Rate limited", body = ErrorBody),
     ),
     security(("bearer" = [])))]
-pub async fn create(State(st): State<ApiState>, body: Bytes) -> Result<Response, ApiError> {
+pub async fn create(
+    State(st): State<ApiState>,
+    Extension(caller): Extension<Caller>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
     let req: NewEndpoint = json(&body)?;
     if req.name.trim().is_empty() {
         return Err(ApiError::invalid(
@@ -62,23 +70,31 @@ pub async fn create(State(st): State<ApiState>, body: Bytes) -> Result<Response,
             "name must not be empty",
         ));
     }
-    ok(&webhooks::add(&st.svc, Some(&req.name), &req.url, req.events).await?)
+    let ep = webhooks::add_in(
+        &st.svc,
+        caller.0.mode,
+        Some(&req.name),
+        &req.url,
+        req.events,
+    );
+    ok(&ep.await?)
 }
 
 /// List webhook endpoints
 #[utoipa::path(get, path = "/api/v1/webhook_endpoints", tag = "Webhook endpoints",
     responses(
-        (status = 200, description = "Every endpoint, newest first", body = Page<Endpoint>),
+        (status = 200, description = "Every endpoint of the key's mode, newest first", body = Page<Endpoint>),
         (status = 401, description = "Missing or invalid API key", body = ErrorBody),
         (status = 403, description = "Restricted key", body = ErrorBody),
     ),
     security(("bearer" = [])))]
 pub async fn list(
     State(st): State<ApiState>,
+    Extension(caller): Extension<Caller>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     query(raw.as_deref(), &[])?;
-    let data = webhooks::list(&st.svc).await?;
+    let data = webhooks::list(&st.svc, caller.scope()).await?;
     ok(&Page {
         object: "list",
         data,
@@ -93,11 +109,15 @@ pub async fn list(
         (status = 200, description = "The endpoint (never its secret)", body = Endpoint),
         (status = 401, description = "Missing or invalid API key", body = ErrorBody),
         (status = 403, description = "Restricted key", body = ErrorBody),
-        (status = 404, description = "No such endpoint", body = ErrorBody),
+        (status = 404, description = "No such endpoint (for this key's mode)", body = ErrorBody),
     ),
     security(("bearer" = [])))]
-pub async fn get(State(st): State<ApiState>, PathId(id): PathId) -> Result<Response, ApiError> {
-    ok(&webhooks::get(&st.svc, &id).await?)
+pub async fn get(
+    State(st): State<ApiState>,
+    Extension(caller): Extension<Caller>,
+    PathId(id): PathId,
+) -> Result<Response, ApiError> {
+    ok(&webhooks::get(&st.svc, &id, caller.scope()).await?)
 }
 
 /// Delete a webhook endpoint
@@ -109,11 +129,15 @@ pub async fn get(State(st): State<ApiState>, PathId(id): PathId) -> Result<Respo
         (status = 200, description = "Deleted", body = Deleted),
         (status = 401, description = "Missing or invalid API key", body = ErrorBody),
         (status = 403, description = "Restricted key", body = ErrorBody),
-        (status = 404, description = "No such endpoint", body = ErrorBody),
+        (status = 404, description = "No such endpoint (for this key's mode)", body = ErrorBody),
     ),
     security(("bearer" = [])))]
-pub async fn delete(State(st): State<ApiState>, PathId(id): PathId) -> Result<Response, ApiError> {
-    let ep = webhooks::remove(&st.svc, &id).await?;
+pub async fn delete(
+    State(st): State<ApiState>,
+    Extension(caller): Extension<Caller>,
+    PathId(id): PathId,
+) -> Result<Response, ApiError> {
+    let ep = webhooks::remove(&st.svc, &id, caller.scope()).await?;
     ok(&Deleted {
         id: ep.id,
         object: "webhook_endpoint",
@@ -132,16 +156,17 @@ pub async fn delete(State(st): State<ApiState>, PathId(id): PathId) -> Result<Re
         (status = 400, description = "A body was sent", body = ErrorBody),
         (status = 401, description = "Missing or invalid API key", body = ErrorBody),
         (status = 403, description = "Restricted key", body = ErrorBody),
-        (status = 404, description = "No such endpoint", body = ErrorBody),
+        (status = 404, description = "No such endpoint (for this key's mode)", body = ErrorBody),
     ),
     security(("bearer" = [])))]
 pub async fn rotate(
     State(st): State<ApiState>,
+    Extension(caller): Extension<Caller>,
     PathId(id): PathId,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     json::<super::Empty>(&body)?;
-    ok(&webhooks::rotate(&st.svc, &id).await?)
+    ok(&webhooks::rotate(&st.svc, &id, caller.scope()).await?)
 }
 
 /// Send a test event
@@ -155,16 +180,17 @@ pub async fn rotate(
         (status = 400, description = "A body was sent", body = ErrorBody),
         (status = 401, description = "Missing or invalid API key", body = ErrorBody),
         (status = 403, description = "Restricted key", body = ErrorBody),
-        (status = 404, description = "No such endpoint", body = ErrorBody),
+        (status = 404, description = "No such endpoint (for this key's mode)", body = ErrorBody),
     ),
     security(("bearer" = [])))]
 pub async fn test(
     State(st): State<ApiState>,
+    Extension(caller): Extension<Caller>,
     PathId(id): PathId,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     json::<super::Empty>(&body)?;
-    ok(&webhooks::send_test(&st.svc, &id).await?)
+    ok(&webhooks::send_test(&st.svc, &id, caller.scope()).await?)
 }
 
 /// The delivery log of an endpoint
@@ -180,11 +206,12 @@ pub async fn test(
         (status = 400, description = "Invalid query", body = ErrorBody),
         (status = 401, description = "Missing or invalid API key", body = ErrorBody),
         (status = 403, description = "Restricted key", body = ErrorBody),
-        (status = 404, description = "No such endpoint", body = ErrorBody),
+        (status = 404, description = "No such endpoint (for this key's mode)", body = ErrorBody),
     ),
     security(("bearer" = [])))]
 pub async fn attempts(
     State(st): State<ApiState>,
+    Extension(caller): Extension<Caller>,
     PathId(id): PathId,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
@@ -193,5 +220,6 @@ pub async fn attempts(
         .get("startingAfter")
         .map(|c| webhooks::parse_attempt_id(c))
         .transpose()?;
-    ok(&webhooks::attempts(&st.svc, &id, int_param(&p, "limit")?, before).await?)
+    let limit = int_param(&p, "limit")?;
+    ok(&webhooks::attempts(&st.svc, &id, caller.scope(), limit, before).await?)
 }

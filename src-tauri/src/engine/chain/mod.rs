@@ -14,6 +14,7 @@ pub use reconcile::BATCH as RECONCILE_BATCH;
 
 use crate::engine::checkout::apply;
 use crate::engine::config::NetworkConfig;
+use crate::engine::redact::{redacted, shown_url};
 use crate::engine::{Error, Result, Service};
 use alloy::eips::BlockNumberOrTag;
 use alloy::providers::{DynProvider, Provider, ProviderBuilder};
@@ -40,24 +41,6 @@ const LOOKUPS_IN_FLIGHT: usize = 4;
 const WATCHED_REFRESH: Duration = Duration::from_secs(1);
 /// Longest wait between reconnection attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
-
-/// An RPC URL as it may be shown or logged: scheme://host:port only, since node providers put
-/// API keys in paths and queries.
-pub fn shown_url(url: &str) -> String {
-    url::Url::parse(url)
-        .map(|u| u.origin().ascii_serialization())
-        .unwrap_or_else(|_| "(invalid URL)".into())
-}
-
-/// `text` with `url` (as written, or as normalised by a URL parser) in its shown form.
-pub fn redacted(text: &str, url: &str) -> String {
-    let shown = shown_url(url);
-    let mut out = text.replace(url, &shown);
-    if let Ok(parsed) = url::Url::parse(url) {
-        out = out.replace(parsed.as_str(), &shown);
-    }
-    out
-}
 
 /// What the health endpoint and the window show about one network.
 #[derive(Debug, Clone, Serialize, Default, utoipa::ToSchema)]
@@ -506,18 +489,4 @@ pub fn spawn_all(
         .iter()
         .map(|n| tokio::spawn(Watcher::new(svc.clone(), n.clone(), timing).run(shutdown.clone())))
         .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rpc_urls_are_shown_without_paths_or_queries() {
-        let key_url = "https://eth-mainnet.g.alchemy.com/v2/SECRETKEY?x=1";
-        assert_eq!(shown_url(key_url), "https://eth-mainnet.g.alchemy.com");
-        assert_eq!(shown_url("ws://127.0.0.1:8545"), "ws://127.0.0.1:8545");
-        let msg = format!("error sending request for url ({key_url})");
-        assert!(!redacted(&msg, key_url).contains("SECRETKEY"));
-    }
 }

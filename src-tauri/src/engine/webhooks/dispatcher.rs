@@ -183,7 +183,8 @@ impl Dispatcher {
             .await;
         let outcome = match sent {
             Ok(resp) => read_response(resp).await,
-            Err(e) => Outcome::failed(describe(&e, timeout)),
+            // The endpoint URL is left out: its query may hold the receiver's token.
+            Err(e) => Outcome::failed(describe(&e.without_url(), timeout)),
         };
         let duration_ms = clock.elapsed().as_millis() as i64;
         self.record(job, started_at.timestamp_millis(), duration_ms, outcome)

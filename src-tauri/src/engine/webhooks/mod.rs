@@ -1,5 +1,9 @@
 //! Webhook endpoints (add, list, get, remove, rotate, test), the delivery log and resend.
 //! Delivery itself is the dispatcher's job.
+//!
+//! Every endpoint has a mode (SPEC §5): a test endpoint receives test events only, a live one
+//! live and test events. Functions taking a `scope` see only endpoints of that mode (an API key's
+//! mode; another mode's endpoint is not found); `None` is the owner (CLI, window), who sees all.
 
 pub mod dispatcher;
 pub mod listen;
@@ -9,8 +13,10 @@ pub mod url_policy;
 
 use crate::engine::checkout::Page;
 use crate::engine::clock::{format_time, from_millis};
+use crate::engine::config::Mode;
 use crate::engine::events::{self, types};
 use crate::engine::ids::{EndpointId, EventId};
+use crate::engine::redact;
 use crate::engine::{Error, Result, Service};
 use chrono::Duration;
 use serde::Serialize;
@@ -36,6 +42,9 @@ pub struct Endpoint {
     pub url: String,
     /// `["*"]` or event types.
     pub events: Vec<String>,
+    /// `false` for a test endpoint (test events only, seen by test keys), `true` for a live one
+    /// (live and test events, seen by live keys).
+    pub livemode: bool,
     /// `enabled` or `disabled`.
     #[schema(value_type = String)]
     pub status: &'static str,
@@ -130,6 +139,7 @@ struct EndpointRow {
     name: String,
     url: String,
     events: String,
+    livemode: bool,
     previous_expires_at: Option<i64>,
     disabled_at: Option<i64>,
     disabled_reason: Option<String>,
@@ -137,7 +147,18 @@ struct EndpointRow {
 }
 
 const COLUMNS: &str =
-    "id, name, url, events, previous_expires_at, disabled_at, disabled_reason, created_at";
+    "id, name, url, events, livemode, previous_expires_at, disabled_at, disabled_reason, created_at";
+
+/// Whether an endpoint of this mode is visible in `scope` (`None`: the owner sees every one).
+fn in_scope(livemode: bool, scope: Option<Mode>) -> bool {
+    scope.is_none_or(|m| livemode == (m == Mode::Live))
+}
+
+/// Whether an endpoint of mode `endpoint_live` receives an event of mode `event_live`: a live
+/// endpoint receives both, a test endpoint test events only.
+pub fn receives(endpoint_live: bool, event_live: bool) -> bool {
+    endpoint_live || !event_live
+}
 
 impl EndpointRow {
     fn view(self, now_ms: i64) -> Endpoint {
@@ -147,6 +168,7 @@ impl EndpointRow {
             name: self.name,
             url: self.url,
             events: serde_json::from_str(&self.events).unwrap_or_default(),
+            livemode: self.livemode,
             status: if self.disabled_at.is_some() {
                 "disabled"
             } else {
@@ -189,9 +211,20 @@ pub fn check_filter(events: Option<Vec<String>>) -> Result<Vec<String>> {
     Ok(list)
 }
 
-/// Registers an endpoint; the returned secret is shown once.
+/// Registers a live endpoint for the owner (the CLI, the window); the secret is shown once.
 pub async fn add(
     svc: &Service,
+    name: Option<&str>,
+    url: &str,
+    events: Option<Vec<String>>,
+) -> Result<NewSecret> {
+    add_in(svc, Mode::Live, name, url, events).await
+}
+
+/// Registers an endpoint of `mode` (an API key's); the returned secret is shown once.
+pub async fn add_in(
+    svc: &Service,
+    mode: Mode,
     name: Option<&str>,
     url: &str,
     events: Option<Vec<String>>,
@@ -212,23 +245,24 @@ pub async fn add(
     let id = EndpointId::generate();
     let secret = signing::generate_secret();
     let events_json = serde_json::to_string(&events).map_err(|e| Error::Internal(e.to_string()))?;
-    let insert = sqlx::query("INSERT INTO webhook_endpoints (id, name, url, events, secret, created_at) VALUES (?, ?, ?, ?, ?, ?)")
+    let insert = sqlx::query("INSERT INTO webhook_endpoints (id, name, url, events, livemode, secret, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
         .bind(id.as_str())
         .bind(&name)
         .bind(url.as_str())
         .bind(events_json)
+        .bind(mode == Mode::Live)
         .bind(&secret)
         .bind(svc.now().timestamp_millis());
     svc.write_one(insert).await?;
-    tracing::info!(endpoint = %id, url = %url, "webhook endpoint added");
+    tracing::info!(endpoint = %id, url = %redact::endpoint_url(&url), mode = mode.as_str(), "webhook endpoint added");
     Ok(NewSecret {
-        endpoint: get(svc, id.as_str()).await?,
+        endpoint: get(svc, id.as_str(), None).await?,
         secret,
     })
 }
 
-/// One endpoint.
-pub async fn get(svc: &Service, id: &str) -> Result<Endpoint> {
+/// One endpoint; one of another mode than `scope` is not found.
+pub async fn get(svc: &Service, id: &str, scope: Option<Mode>) -> Result<Endpoint> {
     let id = EndpointId::parse(id)?;
     sqlx::query_as::<_, EndpointRow>(&format!(
         "SELECT {COLUMNS} FROM webhook_endpoints WHERE id = ?"
@@ -236,6 +270,7 @@ pub async fn get(svc: &Service, id: &str) -> Result<Endpoint> {
     .bind(id.as_str())
     .fetch_optional(svc.pool())
     .await?
+    .filter(|r| in_scope(r.livemode, scope))
     .map(|r| r.view(svc.now().timestamp_millis()))
     .ok_or(Error::NotFound {
         kind: "webhook_endpoint",
@@ -243,12 +278,13 @@ pub async fn get(svc: &Service, id: &str) -> Result<Endpoint> {
     })
 }
 
-/// All endpoints, newest first.
-pub async fn list(svc: &Service) -> Result<Vec<Endpoint>> {
+/// The endpoints visible in `scope`, newest first.
+pub async fn list(svc: &Service, scope: Option<Mode>) -> Result<Vec<Endpoint>> {
     let now = svc.now().timestamp_millis();
     Ok(sqlx::query_as::<_, EndpointRow>(&format!(
-        "SELECT {COLUMNS} FROM webhook_endpoints ORDER BY seq DESC"
+        "SELECT {COLUMNS} FROM webhook_endpoints WHERE ?1 IS NULL OR livemode = ?1 ORDER BY seq DESC"
     ))
+    .bind(scope.map(|m| m == Mode::Live))
     .fetch_all(svc.pool())
     .await?
     .into_iter()
@@ -257,8 +293,8 @@ pub async fn list(svc: &Service) -> Result<Vec<Endpoint>> {
 }
 
 /// Removes an endpoint; its queued deliveries are canceled (the attempt log is kept).
-pub async fn remove(svc: &Service, id: &str) -> Result<Endpoint> {
-    let ep = get(svc, id).await?;
+pub async fn remove(svc: &Service, id: &str, scope: Option<Mode>) -> Result<Endpoint> {
+    let ep = get(svc, id, scope).await?;
     let mut tx = svc.begin_write().await?;
     sqlx::query("UPDATE deliveries SET status = 'canceled', next_attempt_at = NULL WHERE endpoint_id = ? AND status = 'pending'")
         .bind(&ep.id)
@@ -274,8 +310,8 @@ pub async fn remove(svc: &Service, id: &str) -> Result<Endpoint> {
 }
 
 /// Rotates the secret: the new one is returned once; the old one signs for 24 more hours.
-pub async fn rotate(svc: &Service, id: &str) -> Result<NewSecret> {
-    let ep = get(svc, id).await?;
+pub async fn rotate(svc: &Service, id: &str, scope: Option<Mode>) -> Result<NewSecret> {
+    let ep = get(svc, id, scope).await?;
     let secret = signing::generate_secret();
     let until = (svc.now() + Duration::hours(ROTATION_OVERLAP_HOURS)).timestamp_millis();
     svc.write_one(
@@ -287,7 +323,7 @@ pub async fn rotate(svc: &Service, id: &str) -> Result<NewSecret> {
     .await?;
     tracing::info!(endpoint = %ep.id, "webhook secret rotated");
     Ok(NewSecret {
-        endpoint: get(svc, &ep.id).await?,
+        endpoint: get(svc, &ep.id, None).await?,
         secret,
     })
 }
@@ -319,8 +355,9 @@ pub async fn signing_secrets(
 }
 
 /// Queues a `webhook.test` event for one endpoint and delivers it now. Returns the attempt.
-pub async fn send_test(svc: &Service, id: &str) -> Result<Attempt> {
-    let ep = get(svc, id).await?;
+/// The event has the endpoint's mode, so only keys that see the endpoint see the event.
+pub async fn send_test(svc: &Service, id: &str, scope: Option<Mode>) -> Result<Attempt> {
+    let ep = get(svc, id, scope).await?;
     let now = svc.now();
     let payload = serde_json::json!({
         "object": "webhook_test",
@@ -332,7 +369,7 @@ pub async fn send_test(svc: &Service, id: &str) -> Result<Attempt> {
         &mut tx,
         types::WEBHOOK_TEST,
         None,
-        false,
+        ep.livemode,
         &payload,
         now,
         Some(&ep.id),
@@ -342,20 +379,45 @@ pub async fn send_test(svc: &Service, id: &str) -> Result<Attempt> {
     deliver_now(svc, event.as_str(), &ep.id).await
 }
 
-/// Delivers `event_id` to `endpoint_id` now (a new delivery, with its own schedule on failure).
-pub async fn resend(svc: &Service, event_id: &str, endpoint_id: &str) -> Result<Attempt> {
-    let event = EventId::parse(event_id)?;
-    let exists: Option<i64> = sqlx::query_scalar("SELECT 1 FROM events WHERE id = ?")
-        .bind(event.as_str())
-        .fetch_optional(svc.pool())
-        .await?;
-    if exists.is_none() {
-        return Err(Error::NotFound {
+/// An event's type and mode; one of another mode than `scope` is not found.
+async fn event_kind(svc: &Service, event: &EventId, scope: Option<Mode>) -> Result<(String, bool)> {
+    let row: Option<(String, bool)> =
+        sqlx::query_as("SELECT type, livemode FROM events WHERE id = ?")
+            .bind(event.as_str())
+            .fetch_optional(svc.pool())
+            .await?;
+    row.filter(|(_, live)| in_scope(*live, scope))
+        .ok_or(Error::NotFound {
             kind: "event",
             id: event.to_string(),
-        });
+        })
+}
+
+/// Delivers `event_id` to `endpoint_id` now (a new delivery, with its own schedule on failure).
+/// Both must be visible in `scope`; a live event is never sent to a test endpoint.
+pub async fn resend(
+    svc: &Service,
+    event_id: &str,
+    endpoint_id: &str,
+    scope: Option<Mode>,
+) -> Result<Attempt> {
+    let event = EventId::parse(event_id)?;
+    let (_, live) = event_kind(svc, &event, scope).await?;
+    let ep = get(svc, endpoint_id, scope).await?;
+    if !receives(ep.livemode, live) {
+        return Err(Error::invalid(
+            "endpoint",
+            format!(
+                "{} is a test endpoint: it receives test events only, and {event} is a live event",
+                ep.id
+            ),
+        ));
     }
-    let ep = get(svc, endpoint_id).await?;
+    deliver_again(svc, &event, &ep).await
+}
+
+/// Queues `event` for `ep` again and delivers it now.
+async fn deliver_again(svc: &Service, event: &EventId, ep: &Endpoint) -> Result<Attempt> {
     svc.write_one(
         sqlx::query("INSERT INTO deliveries (event_id, endpoint_id, status, next_attempt_at, created_at) VALUES (?, ?, 'pending', ?, ?)")
             .bind(event.as_str())
@@ -367,21 +429,20 @@ pub async fn resend(svc: &Service, event_id: &str, endpoint_id: &str) -> Result<
     deliver_now(svc, event.as_str(), &ep.id).await
 }
 
-/// Resends an event to every endpoint subscribed to its type.
-pub async fn resend_to_subscribers(svc: &Service, event_id: &str) -> Result<Vec<Attempt>> {
+/// Resends an event to every enabled endpoint in `scope` that subscribes to its type and
+/// receives its mode.
+pub async fn resend_to_subscribers(
+    svc: &Service,
+    event_id: &str,
+    scope: Option<Mode>,
+) -> Result<Vec<Attempt>> {
     let event = EventId::parse(event_id)?;
-    let kind: Option<String> = sqlx::query_scalar("SELECT type FROM events WHERE id = ?")
-        .bind(event.as_str())
-        .fetch_optional(svc.pool())
-        .await?;
-    let kind = kind.ok_or(Error::NotFound {
-        kind: "event",
-        id: event.to_string(),
-    })?;
+    let (kind, live) = event_kind(svc, &event, scope).await?;
     let mut out = vec![];
-    for ep in list(svc).await? {
-        if ep.status == "enabled" && (ep.events.iter().any(|e| e == "*" || *e == kind)) {
-            out.push(resend(svc, event.as_str(), &ep.id).await?);
+    for ep in list(svc, scope).await? {
+        let subscribed = ep.events.iter().any(|e| e == "*" || *e == kind);
+        if ep.status == "enabled" && subscribed && receives(ep.livemode, live) {
+            out.push(deliver_again(svc, &event, &ep).await?);
         }
     }
     if out.is_empty() {
@@ -418,10 +479,11 @@ async fn deliver_now(svc: &Service, event_id: &str, endpoint_id: &str) -> Result
 pub async fn attempts(
     svc: &Service,
     endpoint_id: &str,
+    scope: Option<Mode>,
     limit: Option<i64>,
     before: Option<i64>,
 ) -> Result<Page<Attempt>> {
-    let ep = get(svc, endpoint_id).await?;
+    let ep = get(svc, endpoint_id, scope).await?;
     let limit = crate::engine::checkout::page_limit(limit)?;
     let rows: Vec<Attempt> = sqlx::query_as(
         "SELECT id, event_id, endpoint_id, attempt, started_at, duration_ms, http_status, error, response_body, next_retry_at \

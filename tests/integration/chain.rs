@@ -62,17 +62,20 @@ impl Drop for Anvil {
 }
 
 /// Anvil's first funded account (unlocked on the node).
-fn payer() -> Address {
+pub(crate) fn payer() -> Address {
     "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
         .parse()
         .unwrap()
 }
 
-async fn provider(url: &str) -> DynProvider {
+pub(crate) async fn provider(url: &str) -> DynProvider {
     ProviderBuilder::new().connect(url).await.unwrap().erased()
 }
 
-async fn send(p: &DynProvider, tx: TransactionRequest) -> alloy::rpc::types::TransactionReceipt {
+pub(crate) async fn send(
+    p: &DynProvider,
+    tx: TransactionRequest,
+) -> alloy::rpc::types::TransactionReceipt {
     p.send_transaction(tx)
         .await
         .unwrap()
@@ -89,14 +92,14 @@ async fn pay(p: &DynProvider, to: &str, wei: U256) {
     assert!(send(p, tx).await.status());
 }
 
-async fn mine(p: &DynProvider, blocks: u64) {
+pub(crate) async fn mine(p: &DynProvider, blocks: u64) {
     let _: serde_json::Value = p
         .raw_request("anvil_mine".into(), (format!("{blocks:#x}"),))
         .await
         .unwrap();
 }
 
-async fn deploy(p: &DynProvider, name: &str) -> Address {
+pub(crate) async fn deploy(p: &DynProvider, name: &str) -> Address {
     let all: serde_json::Value =
         serde_json::from_str(include_str!("../contracts/contracts.json")).unwrap();
     let code: Bytes = all["contracts"][name]["bytecode"]
@@ -114,7 +117,7 @@ async fn deploy(p: &DynProvider, name: &str) -> Address {
     r.contract_address.unwrap()
 }
 
-fn config(rpc: &str, extra_network: &str, store: &str) -> String {
+pub(crate) fn config(rpc: &str, extra_network: &str, store: &str) -> String {
     format!(
         "[store]\n{store}\n[[networks]]\nid = \"local\"\nname = \"Local devnet\"\nchain_id = 31337\nrpc_urls = [\"{rpc}\"]\n\
          confirmations = 3\nnative = {{ symbol = \"ETH\", decimals = 18, display_decimals = 6, rate = {{ fixed = \"3000.00\" }} }}\n{extra_network}\n"
@@ -122,7 +125,7 @@ fn config(rpc: &str, extra_network: &str, store: &str) -> String {
 }
 
 /// A shop with a fresh random wallet (so its addresses are not anvil's funded accounts).
-async fn shop(config_text: &str, clock: Option<ManualClock>) -> (Shop, Service) {
+pub(crate) async fn shop(config_text: &str, clock: Option<ManualClock>) -> (Shop, Service) {
     let shop = Shop::empty();
     std::fs::write(shop.path().join("chaintill.toml"), config_text).unwrap();
     shop.ok(&["wallet", "create"]);
@@ -135,7 +138,7 @@ async fn shop(config_text: &str, clock: Option<ManualClock>) -> (Shop, Service) 
     (shop, svc)
 }
 
-fn watch(svc: &Service) -> tokio::sync::watch::Sender<bool> {
+pub(crate) fn watch(svc: &Service) -> tokio::sync::watch::Sender<bool> {
     let (tx, rx) = tokio::sync::watch::channel(false);
     chain::spawn_all(
         svc,
@@ -148,7 +151,7 @@ fn watch(svc: &Service) -> tokio::sync::watch::Sender<bool> {
     tx
 }
 
-async fn session(
+pub(crate) async fn session(
     svc: &Service,
     value: &str,
     asset: Option<&str>,
@@ -160,7 +163,7 @@ async fn session(
     svc.sessions_create(req, None).await.unwrap()
 }
 
-async fn wait_status(
+pub(crate) async fn wait_status(
     svc: &Service,
     id: &str,
     status: &str,
@@ -197,7 +200,7 @@ async fn event_types(svc: &Service, id: &str) -> Vec<String> {
         .unwrap()
 }
 
-fn wei(s: &chaintill::engine::checkout::model::CheckoutSession) -> U256 {
+pub(crate) fn wei(s: &chaintill::engine::checkout::model::CheckoutSession) -> U256 {
     s.amount.atomic.parse().unwrap()
 }
 

@@ -9,6 +9,7 @@ mod config;
 mod engine_lock;
 mod keys;
 mod page;
+mod pruned;
 mod sessions;
 mod wallet;
 mod webhooks;

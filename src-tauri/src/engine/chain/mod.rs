@@ -7,6 +7,7 @@
 //! transaction that pays a session address. Matching happens locally against an in-memory set.
 
 mod reconcile;
+mod rpc_error;
 mod scan;
 
 pub use reconcile::BATCH as RECONCILE_BATCH;

@@ -731,13 +731,11 @@ async fn forget_reconciliation(svc: &Service) {
 /// How many eth_getBalance calls one reconciliation round would make (sessions in the window).
 async fn reconcile_probe(svc: &Service) -> i64 {
     let batch = chaintill::engine::chain::RECONCILE_BATCH as i64;
-    let n: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM checkout_sessions WHERE created_at >= ?",
-    )
-    .bind((chrono::Utc::now() - chrono::Duration::days(7)).timestamp_millis())
-    .fetch_one(svc.pool())
-    .await
-    .expect("count");
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM checkout_sessions WHERE created_at >= ?")
+        .bind((chrono::Utc::now() - chrono::Duration::days(7)).timestamp_millis())
+        .fetch_one(svc.pool())
+        .await
+        .expect("count");
     n.min(batch)
 }
 

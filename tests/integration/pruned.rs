@@ -190,19 +190,27 @@ fn watch_health(svc: &Service, expected: &str) -> Arc<Mutex<Vec<String>>> {
     bad
 }
 
-async fn wait_processed(svc: &Service, block: u64) {
+/// The block a session was last reconciled at, once that is at least `block`.
+async fn wait_reconciled(svc: &Service, session: &str, block: u64) -> u64 {
     for _ in 0..400 {
-        if svc
-            .chain_status()
-            .first()
-            .and_then(|c| c.processed)
-            .is_some_and(|p| p >= block)
+        let at: Option<i64> =
+            sqlx::query_scalar("SELECT reconciled_block FROM checkout_sessions WHERE id = ?")
+                .bind(session)
+                .fetch_one(svc.pool())
+                .await
+                .unwrap();
+        if let Some(at) = at
+            .and_then(|b| u64::try_from(b).ok())
+            .filter(|b| *b >= block)
         {
-            return;
+            return at;
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
-    panic!("block {block} not processed: {:?}", svc.chain_status());
+    panic!(
+        "{session} not reconciled up to block {block}: {:?}",
+        svc.chain_status()
+    );
 }
 
 #[tokio::test]
@@ -228,17 +236,9 @@ async fn behind_a_pruned_node_internal_transfers_are_recorded_without_failing_ov
     let usdc = session(&svc, "12.50", Some("TUSD")).await;
     mine(&p, 1).await;
     let start = chain_head(&p).await;
-    wait_processed(&svc, start).await;
-    tokio::time::sleep(Duration::from_millis(300)).await; // a reconciliation round
+    let reconciled = wait_reconciled(&svc, &old.id, start).await;
     let _ = stop.send(true);
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let reconciled: Option<i64> =
-        sqlx::query_scalar("SELECT reconciled_block FROM checkout_sessions WHERE id = ?")
-            .bind(&old.id)
-            .fetch_one(svc.pool())
-            .await
-            .unwrap();
-    let reconciled = reconciled.expect("reconciled while running") as u64;
 
     // While it is stopped: one payment that the node will have pruned the state of by the time
     // the engine looks, then two recent ones (one native coin to the token session).

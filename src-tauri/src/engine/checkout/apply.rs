@@ -32,14 +32,6 @@ pub struct PaymentSeen {
     pub amount: U256,
 }
 
-/// Records payments found outside the block scan (balance reconciliation).
-pub async fn record_payments(svc: &Service, found: &[PaymentSeen]) -> Result<()> {
-    let mut tx = svc.begin_write().await?;
-    insert_payments(&mut tx, found, svc.now().timestamp_millis()).await?;
-    tx.commit().await?;
-    Ok(())
-}
-
 /// Inserts payments (a mempool row gains its block); returns the sessions that gained one.
 async fn insert_payments(
     tx: &mut sqlx::SqliteConnection,

@@ -685,9 +685,9 @@ async fn chain_rpc_per_block() {
             .await
             .expect("checkpoint");
         perf_ctl(target, "enable");
-        let cpu0 = cpu_time();
+        let cpu0 = thread_cpu_times();
         mine_blocks().await;
-        let cpu = cpu_time() - cpu0;
+        let cpu = cpu_since(&cpu0);
         perf_ctl(target, "disable");
         let _ = stop_tx.send(true);
         let balance_calls = reconcile_probe(&svc).await;
@@ -734,20 +734,17 @@ async fn forget_reconciliation(svc: &Service) {
         .expect("reset");
 }
 
-/// How many eth_getBalance calls one reconciliation round would make (native sessions in the window).
+/// How many eth_getBalance calls one reconciliation round would make (sessions in the window).
 async fn reconcile_probe(svc: &Service) -> i64 {
     let batch = chaintill::engine::chain::RECONCILE_BATCH as i64;
-    let n: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM checkout_sessions WHERE asset_contract IS NULL AND created_at >= ?",
-    )
-    .bind((chrono::Utc::now() - chrono::Duration::days(7)).timestamp_millis())
-    .fetch_one(svc.pool())
-    .await
-    .expect("count");
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM checkout_sessions WHERE created_at >= ?")
+        .bind((chrono::Utc::now() - chrono::Duration::days(7)).timestamp_millis())
+        .fetch_one(svc.pool())
+        .await
+        .expect("count");
     n.min(batch)
 }
 
-/// User + system CPU time of this process.
 /// With `PERF_CTL=<fifo>` (and `perf record --control fifo:<fifo> -D -1`), profiles only the
 /// 10,000-session measurement window.
 fn perf_ctl(target: usize, cmd: &str) {
@@ -756,22 +753,34 @@ fn perf_ctl(target: usize, cmd: &str) {
     }
 }
 
-/// This process's CPU time, summed over its threads from /proc/self/task/*/schedstat
-/// (nanoseconds on CPU; /proc/self/stat only counts 10 ms ticks).
-fn cpu_time() -> Duration {
-    let mut ns: u64 = 0;
-    for task in std::fs::read_dir("/proc/self/task")
+/// CPU time (ns on CPU) of each live thread of this process, by thread id, from
+/// /proc/self/task/*/schedstat (/proc/self/stat only counts 10 ms ticks).
+fn thread_cpu_times() -> std::collections::HashMap<String, u64> {
+    std::fs::read_dir("/proc/self/task")
         .into_iter()
         .flatten()
         .flatten()
-    {
-        let stat = std::fs::read_to_string(task.path().join("schedstat")).unwrap_or_default();
-        ns += stat
-            .split_whitespace()
-            .next()
-            .and_then(|v| v.parse::<u64>().ok())
-            .unwrap_or(0);
-    }
+        .map(|task| {
+            let stat = std::fs::read_to_string(task.path().join("schedstat")).unwrap_or_default();
+            let ns = stat
+                .split_whitespace()
+                .next()
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(0);
+            (task.file_name().to_string_lossy().into_owned(), ns)
+        })
+        .collect()
+}
+
+/// CPU time this process's threads spent since `before`, thread by thread: a thread that
+/// exited meanwhile (an idle tokio blocking thread) drops out of the sum instead of making it
+/// shrink below `before`, which is what made the 10,000-session row panic with "overflow when
+/// subtracting durations"; a thread started meanwhile counts whole.
+fn cpu_since(before: &std::collections::HashMap<String, u64>) -> Duration {
+    let ns = thread_cpu_times()
+        .into_iter()
+        .map(|(tid, now)| now.saturating_sub(before.get(&tid).copied().unwrap_or(0)))
+        .fold(0u64, u64::saturating_add);
     Duration::from_nanos(ns)
 }
 

@@ -10,6 +10,7 @@ mod engine_lock;
 mod keys;
 mod modes;
 mod page;
+mod pruned;
 mod secrets;
 mod sessions;
 mod wallet;

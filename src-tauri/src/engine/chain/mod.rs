@@ -8,6 +8,7 @@
 
 mod mempool;
 mod reconcile;
+mod rpc_error;
 mod scan;
 
 pub use reconcile::BATCH as RECONCILE_BATCH;

@@ -1,8 +1,15 @@
 //! Balance reconciliation: native coin that reaches a session address through a contract call
 //! (an internal transfer) appears in no block's transaction list. Every so often the watcher
-//! compares each recent native session's balance with what its recorded payments explain; an
-//! unexplained rise is located by binary search over block heights, attributed to a transaction
-//! with the node's call tracer where it has one, and recorded like any other payment.
+//! compares each recent session's native balance (token sessions too: native coin sent to them is
+//! recorded, in its own asset) with what its recorded native payments explain; an unexplained rise
+//! is located by binary search over block heights, attributed to a transaction with the node's
+//! call tracer where it has one, and recorded like any other payment.
+//!
+//! Non-archive nodes keep state for only their last ~128 blocks. A block whose state is gone
+//! (see [`rpc_error`]) narrows the search instead of failing it: a rise that happened before the
+//! oldest kept state is recorded at the first block whose balance shows it, against the range it
+//! is known to lie in, with the block's hash for its (unknown) transaction. Missing state is never
+//! an error here, so it never makes the watcher leave the node.
 //!
 //! A round checks at most [`BATCH`] sessions, the stalest first, 16 balances at a time: one
 //! `eth_getBalance` each (reported separately from the per-block calls), plus a few lookups only
@@ -10,7 +17,8 @@
 //! every few rounds instead of every round. It assumes no
 //! funds leave a session address inside the window (the engine is watch-only).
 
-use crate::engine::checkout::apply::{self, PaymentSeen};
+use super::rpc_error;
+use crate::engine::config::NativeAsset;
 use crate::engine::money::parse_atomic;
 use crate::engine::{Error, Result, Service};
 use alloy::eips::{BlockId, BlockNumberOrTag};
@@ -31,17 +39,13 @@ fn rpc(e: alloy::transports::TransportError) -> Error {
     Error::Internal(format!("RPC failed: {e}"))
 }
 
-async fn balance(p: &DynProvider, addr: Address, block: u64) -> Result<U256> {
-    p.get_balance(addr)
-        .block_id(BlockId::number(block))
-        .await
-        .map_err(rpc)
-}
-
-/// Sum of the session's recorded mined payments up to `block`.
+/// Sum of the session's recorded mined native payments up to `block` (a row without an asset,
+/// from before assets were recorded, is in its session's asset).
 async fn known(svc: &Service, session: &str, block: u64) -> Result<U256> {
     let amounts: Vec<String> = sqlx::query_scalar(
-        "SELECT amount_atomic FROM payments WHERE session_id = ? AND block_number IS NOT NULL AND block_number <= ?",
+        "SELECT p.amount_atomic FROM payments p JOIN checkout_sessions s ON s.id = p.session_id \
+         WHERE p.session_id = ? AND p.block_number IS NOT NULL AND p.block_number <= ? \
+         AND p.asset_contract IS NULL AND (p.asset_symbol IS NOT NULL OR s.asset_contract IS NULL)",
     )
     .bind(session)
     .bind(block as i64)
@@ -53,32 +57,89 @@ async fn known(svc: &Service, session: &str, block: u64) -> Result<U256> {
     )
 }
 
-/// Unexplained funds at `block`: balance minus recorded payments (never negative).
-async fn unexplained(
-    svc: &Service,
-    p: &DynProvider,
-    session: &str,
+/// One session's address, as reconciliation sees it.
+struct Account<'a> {
+    svc: &'a Service,
+    p: &'a DynProvider,
+    session: &'a str,
     addr: Address,
-    block: u64,
-) -> Result<U256> {
-    Ok(balance(p, addr, block)
-        .await?
-        .saturating_sub(known(svc, session, block).await?))
 }
 
-/// One round over the recent native sessions of `network_id`, up to block `upto`.
-/// Returns the sessions that gained payments.
+impl Account<'_> {
+    /// Native funds at `block` that no recorded payment explains (never negative), or `None`
+    /// where the node no longer keeps that block's state.
+    async fn unexplained(&self, block: u64) -> Result<Option<U256>> {
+        let balance = match self
+            .p
+            .get_balance(self.addr)
+            .block_id(BlockId::number(block))
+            .await
+        {
+            Ok(b) => b,
+            Err(e) if rpc_error::is_missing_state(&e) => return Ok(None),
+            Err(e) => return Err(rpc(e)),
+        };
+        let known = known(self.svc, self.session, block).await?;
+        Ok(Some(balance.saturating_sub(known)))
+    }
+}
+
+/// An unexplained rise of `amount`, known to lie in blocks `(after, block]`: exactly in `block`
+/// when `after` is `block - 1`.
+struct Rise {
+    after: u64,
+    block: u64,
+    amount: U256,
+}
+
+/// The first unexplained rise after block `lo`, where `top` is the unexplained amount at `upto`;
+/// `None` when there is none.
+async fn next_rise(acct: &Account<'_>, lo: u64, upto: u64, top: U256) -> Result<Option<Rise>> {
+    // Where the node no longer keeps `lo`'s state, the previous round (or the session's
+    // creation, on a fresh address) vouches that nothing was unexplained there.
+    let base = acct.unexplained(lo).await?.unwrap_or(U256::ZERO);
+    if top <= base {
+        return Ok(None);
+    }
+    // `proven`: the newest block known to be without the rise. A block whose state is gone lies
+    // below those the node keeps, so the search moves past it without counting it as proof.
+    let (mut proven, mut proven_value) = (lo, base);
+    let (mut a, mut b, mut b_value) = (lo, upto, top);
+    while b - a > 1 {
+        let mid = a + (b - a) / 2;
+        match acct.unexplained(mid).await? {
+            Some(u) if u > base => (b, b_value) = (mid, u),
+            Some(u) => (a, proven, proven_value) = (mid, mid, u),
+            None => a = mid,
+        }
+    }
+    Ok(Some(Rise {
+        after: proven,
+        block: b,
+        amount: b_value.saturating_sub(proven_value),
+    }))
+}
+
+/// One round over the recent sessions of `network_id`, up to block `upto`.
+/// Returns the sessions that gained payments, and the balance checks made.
 pub async fn run(
     svc: &Service,
     p: &DynProvider,
     network_id: &str,
     upto: u64,
 ) -> Result<(Vec<String>, usize)> {
+    let native = svc
+        .config()
+        .networks
+        .iter()
+        .find(|n| n.id() == network_id)
+        .map(|n| n.native.clone())
+        .ok_or_else(|| Error::Internal(format!("network `{network_id}` is not configured")))?;
     let since = (svc.now() - chrono::Duration::days(WINDOW_DAYS)).timestamp_millis();
     // The stalest sessions first, a bounded batch per round: the cost is amortised over rounds.
     let rows: Vec<(String, String, Option<i64>, Option<i64>)> = sqlx::query_as(
         "SELECT id, address, reconciled_block, watch_from_block FROM checkout_sessions \
-         WHERE network_id = ? AND asset_contract IS NULL AND created_at >= ? \
+         WHERE network_id = ? AND created_at >= ? \
          AND (reconciled_block IS NULL OR reconciled_block < ?) \
          ORDER BY COALESCE(reconciled_block, -1), seq LIMIT ?",
     )
@@ -93,10 +154,14 @@ pub async fn run(
     let checks = futures_util::stream::iter(rows.into_iter().map(
         |(id, address, reconciled, from)| async move {
             let addr = address.parse::<Address>().ok()?;
-            let clean = unexplained(svc, p, &id, addr, upto)
-                .await
-                .map(|u| u.is_zero());
-            Some((id, addr, reconciled, from, clean))
+            let acct = Account {
+                svc,
+                p,
+                session: &id,
+                addr,
+            };
+            let top = acct.unexplained(upto).await;
+            Some((id, addr, reconciled, from, top))
         },
     ))
     .buffer_unordered(CONCURRENCY)
@@ -105,39 +170,38 @@ pub async fn run(
     let mut touched = Vec::new();
     let mut clean_ids = Vec::new();
     let mut suspects = Vec::new();
-    for (id, addr, reconciled, from, clean) in checks.into_iter().flatten() {
-        if clean? {
-            clean_ids.push(id);
-        } else {
-            suspects.push((id, addr, reconciled, from));
+    for (id, addr, reconciled, from, top) in checks.into_iter().flatten() {
+        match top? {
+            Some(t) if t.is_zero() => clean_ids.push(id),
+            Some(_) => suspects.push((id, addr, reconciled, from)),
+            None => {} // not even the newest state: left for a later round
         }
     }
     mark_all(svc, &clean_ids, upto).await?;
     for (id, addr, reconciled, from) in suspects {
+        let acct = Account {
+            svc,
+            p,
+            session: &id,
+            addr,
+        };
         let mut lo = reconciled.or(from).map_or(0, |b| b.max(0) as u64).min(upto);
+        let mut complete = true;
         for _ in 0..MAX_FINDS {
-            let base = unexplained(svc, p, &id, addr, lo).await?;
-            if unexplained(svc, p, &id, addr, upto).await? <= base {
+            let Some(top) = acct.unexplained(upto).await? else {
+                complete = false;
                 break;
-            }
-            // The first block after `lo` where the unexplained amount rises.
-            let (mut a, mut b) = (lo, upto);
-            while b - a > 1 {
-                let mid = a + (b - a) / 2;
-                if unexplained(svc, p, &id, addr, mid).await? > base {
-                    b = mid;
-                } else {
-                    a = mid;
-                }
-            }
-            let amount = unexplained(svc, p, &id, addr, b)
-                .await?
-                .saturating_sub(unexplained(svc, p, &id, addr, b - 1).await?);
-            record_internal(svc, p, network_id, &id, addr, b, amount).await?;
+            };
+            let Some(rise) = next_rise(&acct, lo, upto, top).await? else {
+                break;
+            };
+            record(&acct, &native, &rise).await?;
             touched.push(id.clone());
-            lo = b;
+            lo = rise.block;
         }
-        mark_all(svc, std::slice::from_ref(&id), upto).await?;
+        if complete {
+            mark_all(svc, std::slice::from_ref(&id), upto).await?;
+        }
     }
     touched.dedup();
     Ok((touched, calls))
@@ -156,17 +220,22 @@ async fn mark_all(svc: &Service, ids: &[String], block: u64) -> Result<()> {
     Ok(())
 }
 
-/// Records `amount` arriving at `addr` in block `number`, attributed to the transactions whose
-/// call trace sends it there (or to the block itself when the node cannot trace).
-async fn record_internal(
-    svc: &Service,
-    p: &DynProvider,
-    network_id: &str,
-    session: &str,
-    addr: Address,
-    number: u64,
+/// A native payment located by reconciliation.
+struct Arrival {
+    /// The transaction; the block's hash when it is unknown.
+    tx_hash: String,
+    /// The sending contract; empty when unknown.
+    from: String,
     amount: U256,
-) -> Result<()> {
+    /// `Some(after)` when the transaction is unknown: it arrived in blocks `(after, block]`.
+    after: Option<u64>,
+}
+
+/// Records `rise` on the session in the network's native coin, attributed to the transactions
+/// whose call trace sends it there when it is known to lie in one block and the node can trace
+/// it, otherwise to the first block that shows it (its transaction unknown).
+async fn record(acct: &Account<'_>, native: &NativeAsset, rise: &Rise) -> Result<()> {
+    let (p, session, number) = (acct.p, acct.session, rise.block);
     let block = p
         .get_block_by_number(BlockNumberOrTag::Number(number))
         .await
@@ -176,58 +245,93 @@ async fn record_internal(
     let ts_ms = i64::try_from(block.header.timestamp)
         .unwrap_or(0)
         .saturating_mul(1000);
-    let native = svc
-        .config()
-        .network(network_id)
-        .map(super::scan::native_asset)
-        .ok_or_else(|| Error::Internal(format!("network `{network_id}` is not configured")))?;
+    let exact = rise.after.saturating_add(1) == number;
     let mut found = Vec::new();
-    for tx in block.transactions.hashes() {
-        let trace: std::result::Result<serde_json::Value, _> = p
-            .raw_request(
-                "debug_traceTransaction".into(),
-                (tx, serde_json::json!({"tracer": "callTracer"})),
-            )
-            .await;
-        let Ok(trace) = trace else { break }; // no debug API: fall back below
-        let mut paid = U256::ZERO;
-        let mut from = None;
-        collect(&trace, addr, 0, &mut paid, &mut from);
-        if !paid.is_zero() {
-            found.push(PaymentSeen {
-                session_id: session.to_string(),
-                tx_hash: format!("{tx:#x}"),
-                log_index: None,
-                from: from.unwrap_or_default(),
-                nonce: None,
-                asset: native.clone(),
-                block_number: number,
-                block_hash: hash.clone(),
-                block_timestamp_ms: ts_ms,
-                amount: paid,
-            });
+    if exact {
+        for tx in block.transactions.hashes() {
+            let Some((paid, from)) = traced_payment(p, tx, acct.addr).await? else {
+                break; // no trace from this node: recorded against the block below
+            };
+            if !paid.is_zero() {
+                found.push(Arrival {
+                    tx_hash: format!("{tx:#x}"),
+                    from,
+                    amount: paid,
+                    after: None,
+                });
+            }
         }
     }
-    let traced: U256 = found
+    let traced = found
         .iter()
         .fold(U256::ZERO, |s, f| s.saturating_add(f.amount));
-    if traced != amount {
-        tracing::warn!(session, block = number, "internal transfer could not be traced to a transaction; recording it against the block");
-        found = vec![PaymentSeen {
-            session_id: session.to_string(),
+    if traced != rise.amount {
+        if exact {
+            tracing::warn!(session, block = number, "internal transfer could not be traced to a transaction; recording it against the block");
+        } else {
+            tracing::warn!(session, after = rise.after, block = number, "the node no longer keeps the state to locate this internal transfer; recording it against the first block that shows it");
+        }
+        found = vec![Arrival {
             tx_hash: hash.clone(),
-            log_index: None,
             from: String::new(),
-            nonce: None,
-            asset: native,
-            block_number: number,
-            block_hash: hash.clone(),
-            block_timestamp_ms: ts_ms,
-            amount,
+            amount: rise.amount,
+            after: Some(rise.after),
         }];
     }
-    tracing::info!(session, block = number, amount = %amount, "internal transfer found by balance reconciliation");
-    apply::record_payments(svc, &found).await
+    tracing::info!(session, block = number, amount = %rise.amount, "internal transfer found by balance reconciliation");
+    let svc = acct.svc;
+    let now = svc.now().timestamp_millis();
+    let mut tx = svc.begin_write().await?;
+    for f in &found {
+        sqlx::query(
+            "INSERT OR IGNORE INTO payments (session_id, tx_hash, log_index, from_address, block_number, block_hash, \
+             amount_atomic, seen_at, block_timestamp, asset_symbol, asset_decimals, asset_contract, arrived_after_block) \
+             VALUES (?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)",
+        )
+        .bind(session)
+        .bind(&f.tx_hash)
+        .bind(&f.from)
+        .bind(number as i64)
+        .bind(&hash)
+        .bind(f.amount.to_string())
+        .bind(now)
+        .bind(ts_ms)
+        .bind(&native.symbol)
+        .bind(i64::from(native.decimals))
+        .bind(f.after.map(|a| a as i64))
+        .execute(&mut *tx)
+        .await?;
+    }
+    sqlx::query("UPDATE checkout_sessions SET needs_settle = 1 WHERE id = ?")
+        .bind(session)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Value that transaction `tx` sends to `addr` through internal calls (zero for none), and the
+/// first contract sending it; `None` when the node cannot trace it (no debug API, or no state).
+async fn traced_payment(
+    p: &DynProvider,
+    tx: alloy_primitives::B256,
+    addr: Address,
+) -> Result<Option<(U256, String)>> {
+    let trace: serde_json::Value = match p
+        .raw_request(
+            "debug_traceTransaction".into(),
+            (tx, serde_json::json!({"tracer": "callTracer"})),
+        )
+        .await
+    {
+        Ok(t) => t,
+        Err(e) if e.as_error_resp().is_some() => return Ok(None), // the node refused: no trace
+        Err(e) => return Err(rpc(e)),
+    };
+    let mut paid = U256::ZERO;
+    let mut from = None;
+    collect(&trace, addr, 0, &mut paid, &mut from);
+    Ok(Some((paid, from.unwrap_or_default())))
 }
 
 /// Sums value sent to `addr` by internal calls (depth > 0) of a callTracer frame.

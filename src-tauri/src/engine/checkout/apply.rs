@@ -53,14 +53,6 @@ pub struct PaymentSeen {
     pub amount: U256,
 }
 
-/// Records payments found outside the block scan (balance reconciliation).
-pub async fn record_payments(svc: &Service, found: &[PaymentSeen]) -> Result<()> {
-    let mut tx = svc.begin_write().await?;
-    insert_payments(&mut tx, found, svc.now().timestamp_millis()).await?;
-    tx.commit().await?;
-    Ok(())
-}
-
 /// Inserts payments (a mempool row gains its block); returns the sessions that gained one.
 ///
 /// A mined payment that replaced a mempool payment of the same session (same sender and nonce:

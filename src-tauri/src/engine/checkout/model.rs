@@ -215,9 +215,6 @@ impl CheckoutSession {
     ) -> Result<Self> {
         let decimals = u32::try_from(row.asset_decimals).unwrap_or(18);
         let native = row.asset_contract.is_none();
-        let amount = |atomic: &str, with_native: bool| -> Result<AssetAmount> {
-            asset_amount(atomic, decimals, with_native)
-        };
         let session_asset = AssetRef {
             symbol: row.asset_symbol.clone(),
             decimals,
@@ -275,9 +272,9 @@ impl CheckoutSession {
             payment_uri: payment_uri_for(row, due)?,
             asset: session_asset,
             address: row.address.clone(),
-            amount: amount(&row.amount_atomic, native)?,
-            amount_received: amount(&row.amount_received, false)?,
-            amount_due: amount(&due.to_string(), false)?,
+            amount: asset_amount(&row.amount_atomic, decimals, native)?,
+            amount_received: asset_amount(&row.amount_received, decimals, false)?,
+            amount_due: asset_amount(&due.to_string(), decimals, false)?,
             fiat: Fiat {
                 amount: row.fiat_amount.clone(),
                 currency: row.fiat_currency.clone(),

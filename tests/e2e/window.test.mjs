@@ -144,8 +144,8 @@ test("the cashier types an amount, presses Enter and sees the session's QR", asy
   // The engine pushes each change to the window: both steps must show well before the window's
   // 15-second fallback refresh could have fetched them.
   const pushed = 8_000;
-  await until("payment seen", async () => /Payment seen/.test(await text("[data-testid=status]")), pushed);
-  assert.match(await text("[data-testid=status]"), /1 of 3 confirmations/);
+  // Seen in the mempool first (0 of 3), then in its block (automine): 1 of 3.
+  await until("payment seen in its block", async () => /Payment seen\s+1 of 3 confirmations/.test(await text("[data-testid=status]")), pushed);
   await rpc("anvil_mine", ["0x2"]);
   await until("paid", async () => /Paid/.test(await text("[data-testid=status]")), pushed);
   assert.match(await text("[data-testid=status]"), /3 of 3 confirmations/);

@@ -61,7 +61,7 @@ async fn main() {
 async fn sessions() {
     let dir = tempfile::tempdir().expect("tempdir");
     let svc = Service::open(dir.path()).await.expect("open");
-    svc.wallet_import(PHRASE, "")
+    svc.wallet_import(PHRASE, "", 0)
         .await
         .expect("import (needs a Secret Service)");
 
@@ -105,7 +105,7 @@ async fn sessions() {
     row("get session + QR SVG", samples);
 
     let m = bip39::Mnemonic::parse(PHRASE).expect("phrase");
-    let xpub = AccountXpub::from_seed(&m.to_seed("")).expect("xpub");
+    let xpub = AccountXpub::from_seed(&m.to_seed(""), 0).expect("xpub");
     let timed = |f: &dyn Fn(u32) -> alloy_primitives::Address| {
         (0..2000)
             .map(|i| {
@@ -290,7 +290,7 @@ async fn api() {
     )
     .expect("config");
     let svc = Service::open(dir.path()).await.expect("open");
-    svc.wallet_import(PHRASE, "").await.expect("import");
+    svc.wallet_import(PHRASE, "", 0).await.expect("import");
     let key = svc
         .keys_create(chaintill::engine::config::Mode::Test, None, false)
         .await
@@ -534,7 +534,7 @@ async fn chain_service(rpc: &str) -> (tempfile::TempDir, Service) {
     std::fs::write(dir.path().join("chaintill.toml"), chain_config(rpc)).expect("config");
     let svc = Service::open(dir.path()).await.expect("open");
     // A wallet whose addresses are not anvil's funded accounts.
-    svc.wallet_import("abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about", "")
+    svc.wallet_import("abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about", "", 0)
         .await
         .expect("import (needs a Secret Service)");
     (dir, svc)

@@ -1,8 +1,35 @@
 fn main() {
     // tauri-build only exists with the `desktop` feature; the headless engine needs no codegen.
+    // The app's own commands get `allow-<command>` permissions, so each window's capability
+    // grants exactly the commands it uses (none is allowed by default).
     #[cfg(feature = "desktop")]
     tauri_build::try_build(
-        tauri_build::Attributes::new().capabilities_path_pattern("src-tauri/capabilities/**/*"),
+        tauri_build::Attributes::new()
+            .capabilities_path_pattern("src-tauri/capabilities/**/*")
+            .app_manifest(tauri_build::AppManifest::new().commands(&[
+                "app_info",
+                "chain_status",
+                "wallet_status",
+                "setup_state",
+                "setup_presets",
+                "wallet_generate",
+                "wallet_confirm",
+                "wallet_import",
+                "rpc_test",
+                "setup_finish",
+                "pin_unlock",
+                "lock",
+                "owner_unlocked",
+                "settings_get",
+                "settings_save",
+                "create_session",
+                "get_session",
+                "cancel_session",
+                "recent_sales",
+                "set_current_sale",
+                "current_sale",
+                "open_customer_display",
+            ])),
     )
     .expect("tauri-build failed");
 }

@@ -52,12 +52,20 @@ pub enum Command {
 #[derive(Debug, Subcommand)]
 pub enum WalletCmd {
     /// Create a wallet with a new 24-word recovery phrase (shown once).
-    Create,
+    Create {
+        /// The BIP44 account of this till (`m/44'/60'/K'`).
+        #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=0x7fff_ffff))]
+        account: u32,
+    },
     /// Import a recovery phrase read from stdin.
     Import {
         /// Also read a BIP39 passphrase from the second line of stdin.
         #[arg(long)]
         passphrase: bool,
+        /// The BIP44 account of this till (`m/44'/60'/K'`): 0 for the first till on this
+        /// phrase, 1 for a second one, and so on, so no two tills hand out the same address.
+        #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=0x7fff_ffff))]
+        account: u32,
     },
     /// Show the xpub, the first addresses and the keychain status (never the phrase).
     Show {
@@ -245,6 +253,8 @@ pub fn exit_code(e: &Error) -> i32 {
         | Error::Forbidden(_)
         | Error::Unauthorized(_)
         | Error::NoWallet
+        | Error::PinRefused { .. }
+        | Error::Locked
         | Error::AlreadyRunning(_) => 4,
         Error::Keychain(_) => 5,
         Error::Unavailable { .. } => 75,
@@ -394,8 +404,8 @@ async fn shutdown_signal() {
 
 async fn wallet(svc: &Service, cmd: WalletCmd) -> Result<()> {
     match cmd {
-        WalletCmd::Create => {
-            let (info, phrase) = svc.wallet_create().await?;
+        WalletCmd::Create { account } => {
+            let (info, phrase) = svc.wallet_create(account).await?;
             println!("Your recovery phrase. It is shown ONCE: write it down and keep it offline.");
             println!("Anyone with these words controls the shop's funds.\n");
             for (i, word) in phrase.split(' ').enumerate() {
@@ -407,7 +417,10 @@ async fn wallet(svc: &Service, cmd: WalletCmd) -> Result<()> {
             println!("\nStored in the OS keychain (service \"chaintill\").");
             print_wallet(&info);
         }
-        WalletCmd::Import { passphrase } => {
+        WalletCmd::Import {
+            passphrase,
+            account,
+        } => {
             let mut input = zeroize::Zeroizing::new(String::new());
             std::io::stdin().read_to_string(&mut input)?;
             let mut lines = input.lines();
@@ -420,7 +433,7 @@ async fn wallet(svc: &Service, cmd: WalletCmd) -> Result<()> {
             } else {
                 String::new()
             };
-            let info = svc.wallet_import(&phrase, &pass).await?;
+            let info = svc.wallet_import(&phrase, &pass, account).await?;
             println!(
                 "Wallet imported; the phrase is stored in the OS keychain (service \"chaintill\")."
             );
@@ -440,6 +453,7 @@ async fn wallet(svc: &Service, cmd: WalletCmd) -> Result<()> {
 
 fn print_wallet(info: &crate::engine::wallet::WalletInfo) {
     use crate::engine::wallet::keychain::KeychainStatus;
+    println!("account   {} (m/44'/60'/{}')", info.account, info.account);
     println!("xpub      {}", info.xpub);
     println!(
         "keychain  {}",
@@ -452,7 +466,10 @@ fn print_wallet(info: &crate::engine::wallet::WalletInfo) {
     );
     println!("next      index {}", info.next_index);
     for a in &info.addresses {
-        println!("  m/44'/60'/0'/0/{:<4} {}", a.index, a.address);
+        println!(
+            "  m/44'/60'/{}'/0/{:<4} {}",
+            info.account, a.index, a.address
+        );
     }
 }
 
@@ -769,7 +786,7 @@ async fn demo(data_dir: &Path, headless: bool) -> Result<bool> {
     match svc.wallet_show().await {
         Ok(info) => println!("Demo wallet {}… already set up.", &info.xpub[..16]),
         Err(Error::NoWallet) => {
-            let (info, _phrase) = svc.wallet_create().await?;
+            let (info, _phrase) = svc.wallet_create(0).await?;
             // A throwaway demo wallet: its phrase stays in the keychain and is not printed.
             println!(
                 "Created a demo wallet (xpub {}…); its phrase is in the OS keychain.",

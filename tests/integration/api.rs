@@ -1175,7 +1175,7 @@ async fn a_refusal_that_can_change_is_503_with_retry_after_and_never_replayed() 
     assert_eq!(api.count("idempotency_keys").await, 0);
     // Once the wallet is imported the same key creates the session: not a replay.
     api.svc
-        .wallet_import(crate::common::TEST_PHRASE, "")
+        .wallet_import(crate::common::TEST_PHRASE, "", 0)
         .await
         .unwrap();
     let (code, h, s) = api.raw("POST", path, key, Some(&body), &idem).await;

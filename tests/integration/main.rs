@@ -13,6 +13,7 @@ mod page;
 mod pruned;
 mod secrets;
 mod sessions;
+mod till;
 mod wallet;
 mod wallets;
 mod webhooks;

@@ -1,18 +1,54 @@
-//! The Tauri shell: opens the window and exposes the service layer through IPC commands.
+//! The Tauri shell: opens the windows and exposes the service layer through IPC commands.
 
+mod bindings;
 mod commands;
 
 use crate::engine::{lock, run_until_shutdown, Error, Result, Service};
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+
+/// The label of the customer display window (see `src-tauri/capabilities/customer.json`).
+pub const CUSTOMER_WINDOW: &str = "customer";
+
+/// Whether the owner functions (settings, dashboard) are open in this window session.
+#[derive(Default)]
+pub struct OwnerGate(AtomicBool);
+
+impl OwnerGate {
+    /// Opens them (after the PIN was verified).
+    pub fn unlock(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    /// Closes them.
+    pub fn lock(&self) {
+        self.0.store(false, Ordering::SeqCst);
+    }
+
+    /// Whether they are open.
+    pub fn is_unlocked(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+
+    /// Refuses unless they are open.
+    pub fn require(&self) -> Result<()> {
+        if self.is_unlocked() {
+            Ok(())
+        } else {
+            Err(Error::Locked)
+        }
+    }
+}
 
 /// Shared state of every IPC command.
 pub struct AppState {
     /// The same service the CLI and API use.
     pub svc: Service,
-    /// Why the local API is off (e.g. `api.bind` is taken), for the window to show; the rest
-    /// of the engine runs regardless.
-    pub api_error: Arc<Mutex<Option<String>>>,
+    /// The owner functions' lock.
+    pub owner: OwnerGate,
+    /// The sale on the cashier's screen (the customer display shows it).
+    pub current_sale: Mutex<Option<String>>,
     _lock: lock::EngineLock,
 }
 
@@ -21,21 +57,36 @@ pub fn run(data_dir: &Path) -> Result<()> {
     let svc = tauri::async_runtime::block_on(Service::open(data_dir))?;
     let engine_lock = lock::acquire(data_dir, "the Chaintill window")?;
     let background = svc.clone();
-    let api_error = Arc::new(Mutex::new(None));
-    let report = api_error.clone();
     tauri::Builder::default()
         .manage(AppState {
             svc,
-            api_error,
+            owner: OwnerGate::default(),
+            current_sale: Mutex::new(None),
             _lock: engine_lock,
         })
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
-            commands::wallet_status,
             commands::chain_status,
+            commands::wallet_status,
+            commands::setup_state,
+            commands::setup_presets,
+            commands::wallet_generate,
+            commands::wallet_confirm,
+            commands::wallet_import,
+            commands::rpc_test,
+            commands::setup_finish,
+            commands::pin_unlock,
+            commands::lock,
+            commands::owner_unlocked,
+            commands::settings_get,
+            commands::settings_save,
             commands::create_session,
             commands::get_session,
             commands::cancel_session,
+            commands::recent_sales,
+            commands::set_current_sale,
+            commands::current_sale,
+            commands::open_customer_display,
         ])
         .setup(move |app| {
             tauri::async_runtime::spawn(forward_changes(
@@ -43,16 +94,9 @@ pub fn run(data_dir: &Path) -> Result<()> {
                 background.watch_changes(),
             ));
             tauri::async_runtime::spawn(async move {
-                let listener = match crate::engine::api::bind(background.config().api.bind).await
-                {
-                    Ok(listener) => Some(listener),
-                    Err(e) => {
-                        tracing::error!(error = %e, "the local API is off; sales are still watched");
-                        *report.lock().unwrap_or_else(|p| p.into_inner()) = Some(e.to_string());
-                        None
-                    }
-                };
-                run_until_shutdown(&background, listener, std::future::pending()).await
+                // A port that cannot be bound turns the API off, not the till: the engine
+                // records why (shown in the window's header) and keeps watching.
+                run_until_shutdown(&background, None, std::future::pending()).await
             });
             Ok(())
         })
@@ -61,10 +105,10 @@ pub fn run(data_dir: &Path) -> Result<()> {
 }
 
 /// The window's event for "sessions or chain status may have changed" (a commit of the
-/// engine, a new block, a connection lost or restored).
+/// engine, a new block, a connection lost or restored, a saved setting).
 pub const SESSIONS_CHANGED: &str = "sessions-changed";
 
-/// Tells the window when sessions or chain status may have changed, so the open sale and the
+/// Tells the windows when sessions or chain status may have changed, so the open sale and the
 /// chain line refresh at once instead of on a timer. At most ten events a second: changes in
 /// between fold into the next one.
 async fn forward_changes(app: tauri::AppHandle, mut changes: tokio::sync::watch::Receiver<u64>) {

@@ -59,6 +59,17 @@ pub enum Error {
         /// A one-line explanation (never an RPC URL's path or query).
         message: String,
     },
+    /// The owner PIN was refused: wrong, or tried again before the delay ran out.
+    #[error("{}", pin_refusal(*wrong, *retry_after_secs))]
+    PinRefused {
+        /// The PIN was checked and is wrong (false: not checked, the delay runs).
+        wrong: bool,
+        /// Seconds before the next guess is checked.
+        retry_after_secs: u64,
+    },
+    /// An owner function (settings, dashboard) was asked for while the owner is locked out.
+    #[error("this needs the owner PIN")]
+    Locked,
     /// The database failed.
     #[error("storage: {0}")]
     Storage(String),
@@ -99,6 +110,14 @@ impl Cause {
             Cause::Rate => 60,
             Cause::Network => 15,
         }
+    }
+}
+
+fn pin_refusal(wrong: bool, retry_after_secs: u64) -> String {
+    match (wrong, retry_after_secs) {
+        (true, 0) => "wrong PIN".into(),
+        (true, s) => format!("wrong PIN; try again in {s} s"),
+        (false, s) => format!("too many wrong PINs; try again in {s} s"),
     }
 }
 

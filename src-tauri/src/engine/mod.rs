@@ -13,20 +13,27 @@ pub mod keys;
 pub mod lock;
 pub mod logging;
 pub mod money;
+pub mod owner;
 pub mod rates;
 pub mod redact;
 pub mod service;
+pub mod setup;
 pub mod store;
+pub mod till;
 pub mod wallet;
 pub mod webhooks;
 
 pub use error::{Error, Result};
 pub use service::Service;
+pub use till::AppInfo;
 
 /// Runs the engine for `svc` until `shutdown` completes: the webhook dispatcher, a chain
-/// watcher per network (which also expires sessions, by chain time) and, given a `listener`
-/// (see [`api::bind`]), the local API and hosted page. Without one (its port could not be
-/// bound) everything else still runs: sales are still watched and webhooks still delivered.
+/// watcher per network (which also expires sessions, by chain time) and the local API and
+/// hosted page — on `listener` if given, else on `api.bind`. If that address cannot be bound,
+/// everything else still runs (sales are still watched, webhooks delivered) and
+/// [`Service::api_error`] says why. A configuration put in force by [`Service::apply_config`]
+/// restarts the watchers (they resume from their checkpoints) and, if the API's address or
+/// rate limit changed, the API.
 pub async fn run_until_shutdown(
     svc: &Service,
     listener: Option<tokio::net::TcpListener>,
@@ -34,24 +41,102 @@ pub async fn run_until_shutdown(
 ) {
     let dispatcher = webhooks::dispatcher::Dispatcher::new(svc.clone());
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let watchers = chain::spawn_all(svc, chain::Timing::default(), stop_rx.clone());
     let mut stop_dispatcher = stop_rx.clone();
     let dispatching = tokio::spawn(dispatcher.run(async move {
         let _ = stop_dispatcher.wait_for(|s| *s).await;
     }));
-    let mut stop_api = stop_rx.clone();
-    let serving = listener.map(|listener| {
-        tokio::spawn(api::serve(svc.clone(), listener, async move {
-            let _ = stop_api.wait_for(|s| *s).await;
-        }))
-    });
-    shutdown.await;
+    let mut config_changes = svc.watch_config();
+    let mut config = svc.config();
+    let mut watchers = Watchers::start(svc);
+    let mut api = Api::start(svc, listener).await;
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            _ = &mut shutdown => break,
+            changed = config_changes.changed() => {
+                if changed.is_err() {
+                    break;
+                }
+                let new = svc.config();
+                watchers.stop().await;
+                watchers = Watchers::start(svc);
+                if new.api.bind != config.api.bind
+                    || new.api.rate_limit_per_second != config.api.rate_limit_per_second
+                {
+                    api.stop().await;
+                    api = Api::start(svc, None).await;
+                }
+                config = new;
+            }
+        }
+    }
     let _ = stop_tx.send(true);
     let _ = dispatching.await;
-    if let Some(serving) = serving {
-        let _ = serving.await;
+    api.stop().await;
+    watchers.stop().await;
+}
+
+/// The chain watchers of one configuration.
+struct Watchers {
+    stop: tokio::sync::watch::Sender<bool>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Watchers {
+    fn start(svc: &Service) -> Self {
+        let (stop, stop_rx) = tokio::sync::watch::channel(false);
+        let config = svc.config();
+        let ids: Vec<&str> = config.networks.iter().map(|n| n.id()).collect();
+        svc.retain_chain_status(&ids);
+        let tasks = chain::spawn_all(svc, chain::Timing::default(), stop_rx);
+        Watchers { stop, tasks }
     }
-    for w in watchers {
-        let _ = w.await;
+
+    async fn stop(self) {
+        let _ = self.stop.send(true);
+        for t in self.tasks {
+            let _ = t.await;
+        }
+    }
+}
+
+/// The local API and hosted page, while they serve.
+struct Api {
+    stop: tokio::sync::watch::Sender<bool>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Api {
+    async fn start(svc: &Service, listener: Option<tokio::net::TcpListener>) -> Self {
+        let (stop, mut stop_rx) = tokio::sync::watch::channel(false);
+        let listener = match listener {
+            Some(l) => Ok(l),
+            None => api::bind(svc.config().api.bind).await,
+        };
+        let task = match listener {
+            Ok(listener) => {
+                svc.set_api_error(None);
+                Some(tokio::spawn(api::serve(
+                    svc.clone(),
+                    listener,
+                    async move {
+                        let _ = stop_rx.wait_for(|s| *s).await;
+                    },
+                )))
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "the local API is off; sales are still watched");
+                svc.set_api_error(Some(e.to_string()));
+                None
+            }
+        };
+        Api { stop, task }
+    }
+
+    async fn stop(self) {
+        let _ = self.stop.send(true);
+        if let Some(t) = self.task {
+            let _ = t.await;
+        }
     }
 }

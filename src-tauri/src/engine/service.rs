@@ -2,13 +2,19 @@
 //! all hold a `Service` and call the same functions through it.
 
 use crate::engine::chain::ChainStatus;
+use crate::engine::checkout::view::{SaleSummary, SaleView};
 use crate::engine::checkout::{self, model::CheckoutSession, ListQuery, NewSession, Page};
 use crate::engine::clock::{Clock, SystemClock};
 use crate::engine::config::{Config, Mode};
 use crate::engine::idempotency::AnswerKey;
 use crate::engine::keys::{self, ApiKey};
+use crate::engine::setup::settings::{self, Settings};
+use crate::engine::setup::{
+    self, NewPhrase, PendingPhrase, RpcCheck, SetupRequest, SetupState, WordAnswer,
+};
+use crate::engine::till::{AppInfo, AssetInfo, NetworkInfo};
 use crate::engine::wallet::{self, WalletInfo};
-use crate::engine::{store, Error, Result};
+use crate::engine::{owner, store, Error, Result};
 use chrono::{DateTime, Utc};
 use sqlx::SqlitePool;
 use std::collections::BTreeMap;
@@ -20,7 +26,12 @@ use zeroize::Zeroizing;
 #[derive(Clone)]
 pub struct Service {
     data_dir: PathBuf,
-    config: Arc<Config>,
+    config: Arc<std::sync::RwLock<Arc<Config>>>,
+    config_version: Arc<tokio::sync::watch::Sender<u64>>,
+    /// Serialises edits of the config file (read, change, validate, write).
+    config_edit: Arc<tokio::sync::Mutex<()>>,
+    api_error: Arc<std::sync::Mutex<Option<String>>>,
+    pending_phrase: Arc<PendingPhrase>,
     pool: SqlitePool,
     clock: Arc<dyn Clock>,
     outbox: Arc<tokio::sync::Notify>,
@@ -58,7 +69,11 @@ impl Service {
         let pool = store::open(data_dir).await?;
         Ok(Self {
             data_dir: data_dir.to_path_buf(),
-            config: Arc::new(config),
+            config: Arc::new(std::sync::RwLock::new(Arc::new(config))),
+            config_version: Arc::new(tokio::sync::watch::Sender::new(0)),
+            config_edit: Arc::default(),
+            api_error: Arc::default(),
+            pending_phrase: Arc::default(),
             pool,
             clock,
             outbox: Arc::default(),
@@ -75,9 +90,47 @@ impl Service {
         &self.data_dir
     }
 
-    /// The configuration loaded at open.
-    pub fn config(&self) -> &Config {
-        &self.config
+    /// The configuration in force (loaded at open, replaced by saved settings).
+    pub fn config(&self) -> Arc<Config> {
+        self.config
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Puts a validated configuration in force: the engine's run loop restarts the chain
+    /// watchers (and rebinds the API if its address changed); live views refresh.
+    pub fn apply_config(&self, config: Config) {
+        *self.config.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(config);
+        self.config_version.send_modify(|n| *n = n.wrapping_add(1));
+        self.sessions_changed();
+    }
+
+    /// What the engine's run loop waits on to apply a new configuration.
+    pub fn watch_config(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.config_version.subscribe()
+    }
+
+    /// Why the local API is off, if it is (its address could not be bound).
+    pub fn api_error(&self) -> Option<String> {
+        self.api_error
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Records why the local API is off (`None`: it serves).
+    pub fn set_api_error(&self, error: Option<String>) {
+        *self.api_error.lock().unwrap_or_else(|p| p.into_inner()) = error;
+        self.sessions_changed();
+    }
+
+    /// Forgets the status of networks no longer configured.
+    pub fn retain_chain_status(&self, networks: &[&str]) {
+        self.chain
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .retain(|id, _| networks.contains(&id.as_str()));
     }
 
     /// The database pool.
@@ -161,17 +214,24 @@ impl Service {
             .collect()
     }
 
-    /// Creates the wallet; the phrase is returned to be shown once.
-    pub async fn wallet_create(&self) -> Result<(WalletInfo, Zeroizing<String>)> {
-        wallet::create(&self.pool, self.now().timestamp_millis()).await
+    /// Creates the wallet as BIP44 `account`; the phrase is returned to be shown once.
+    pub async fn wallet_create(&self, account: u32) -> Result<(WalletInfo, Zeroizing<String>)> {
+        wallet::create(&self.pool, account, self.now().timestamp_millis()).await
     }
 
-    /// Imports a phrase (and optional passphrase) into the keychain.
-    pub async fn wallet_import(&self, phrase: &str, passphrase: &str) -> Result<WalletInfo> {
+    /// Imports a phrase (and optional passphrase) into the keychain as BIP44 `account` (another
+    /// till on the same phrase takes the next account, so no address is ever handed out twice).
+    pub async fn wallet_import(
+        &self,
+        phrase: &str,
+        passphrase: &str,
+        account: u32,
+    ) -> Result<WalletInfo> {
         wallet::import(
             &self.pool,
             phrase,
             passphrase,
+            account,
             self.now().timestamp_millis(),
         )
         .await
@@ -253,5 +313,145 @@ impl Service {
     pub async fn sessions_qr(&self, id: &str, scope: Option<Mode>) -> Result<String> {
         let s = self.sessions_get(id, scope).await?;
         checkout::uri::qr_svg(&s.payment_uri)
+    }
+
+    /// Where first-run setup stands.
+    pub async fn setup_state(&self) -> Result<SetupState> {
+        let wallet = match self.wallet_show().await {
+            Ok(w) => Some(w),
+            Err(Error::NoWallet) => None,
+            Err(e) => return Err(e),
+        };
+        Ok(SetupState {
+            wallet,
+            configured: owner::pin_is_set(&self.pool).await?,
+        })
+    }
+
+    /// A new phrase for the wizard, shown once; stored only by [`Service::wallet_confirm`].
+    pub async fn wallet_generate(&self) -> Result<NewPhrase> {
+        if let Some(w) = self.setup_state().await?.wallet {
+            return Err(Error::Conflict(format!(
+                "a wallet already exists (xpub {}…)",
+                &w.xpub.chars().take(16).collect::<String>()
+            )));
+        }
+        self.pending_phrase.generate()
+    }
+
+    /// Stores the phrase of [`Service::wallet_generate`] as BIP44 `account` once `answers`
+    /// re-type the words asked for.
+    pub async fn wallet_confirm(&self, answers: &[WordAnswer], account: u32) -> Result<WalletInfo> {
+        let phrase = self.pending_phrase.confirmed(answers)?;
+        let info = self.wallet_import(&phrase, "", account).await?;
+        self.pending_phrase.clear();
+        Ok(info)
+    }
+
+    /// Asks the node at `url` for its chain id and head (the wizard's "Test").
+    pub async fn rpc_check(&self, url: &str, chain_id: u64) -> Result<RpcCheck> {
+        setup::check_rpc(url, chain_id, "rpcUrl").await
+    }
+
+    /// Saves the wizard's answers (config file and owner PIN) and applies them: the engine
+    /// starts watching the chosen network without a restart.
+    pub async fn setup_finish(&self, req: &SetupRequest) -> Result<()> {
+        self.wallet_show().await.map_err(|e| match e {
+            Error::NoWallet => Error::Conflict("create or import the wallet first".into()),
+            other => other,
+        })?;
+        let config = setup::write_config(&self.data_dir, req).await?;
+        owner::set_pin(&self.pool, &req.pin, true).await?;
+        self.apply_config(config);
+        tracing::info!("setup finished; watching the chosen network");
+        Ok(())
+    }
+
+    /// Checks the owner PIN (with a growing delay after wrong guesses).
+    pub async fn pin_verify(&self, pin: &str) -> Result<()> {
+        owner::verify(&self.pool, pin, self.now().timestamp_millis()).await
+    }
+
+    /// The owner's settings.
+    pub async fn settings_get(&self) -> Result<Settings> {
+        Ok(Settings::of(
+            &self.config(),
+            owner::sound(&self.pool).await?,
+        ))
+    }
+
+    /// Validates and saves the owner's settings, then applies them without a restart.
+    pub async fn settings_save(&self, s: &Settings) -> Result<Settings> {
+        let _edit = self.config_edit.lock().await;
+        let config = settings::save(&self.data_dir, &self.config(), s)?;
+        owner::set_sound(&self.pool, s.sound).await?;
+        self.apply_config(config);
+        self.settings_get().await
+    }
+
+    /// What the till needs to know about the shop.
+    pub async fn app_info(&self) -> Result<AppInfo> {
+        let cfg = self.config();
+        let currency = cfg.store.default_currency.0.clone();
+        Ok(AppInfo {
+            store_name: cfg.store.name.clone(),
+            minor_units: crate::engine::money::currency_minor_units(&currency).unwrap_or(2),
+            currency,
+            networks: cfg
+                .networks
+                .iter()
+                .map(|n| NetworkInfo {
+                    id: n.id().to_string(),
+                    name: n.display_name().to_string(),
+                    test: n.mode == Mode::Test,
+                    confirmations: n.confirmations.get() as u32,
+                    assets: std::iter::once(AssetInfo {
+                        symbol: n.native.symbol.clone(),
+                        decimals: n.native.decimals,
+                        native: true,
+                    })
+                    .chain(n.tokens.iter().map(|t| AssetInfo {
+                        symbol: t.symbol.get_ref().0.clone(),
+                        decimals: t.decimals.get() as u32,
+                        native: false,
+                    }))
+                    .collect(),
+                })
+                .collect(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            api_error: self.api_error(),
+            api_url: format!("http://{}/api/v1", cfg.api.bind),
+            sound: owner::sound(&self.pool).await?,
+        })
+    }
+
+    /// Creates a session for the till and returns it as the till shows it.
+    pub async fn sale_create(&self, req: NewSession) -> Result<SaleView> {
+        SaleView::of(self.sessions_create(req, None).await?)
+    }
+
+    /// A session as the till shows it.
+    pub async fn sale_view(&self, id: &str) -> Result<SaleView> {
+        SaleView::of(self.sessions_get(id, None).await?)
+    }
+
+    /// Cancels a session from the till.
+    pub async fn sale_cancel(&self, id: &str) -> Result<SaleView> {
+        SaleView::of(self.sessions_cancel(id, None).await?)
+    }
+
+    /// The last `limit` sales (1 to 20), newest first.
+    pub async fn recent_sales(&self, limit: u32) -> Result<Vec<SaleSummary>> {
+        let q = ListQuery {
+            limit: Some(i64::from(limit.clamp(1, 20))),
+            ..ListQuery::default()
+        };
+        Ok(self
+            .sessions_list(&q, None)
+            .await?
+            .data
+            .iter()
+            .map(SaleSummary::from)
+            .collect())
     }
 }

@@ -136,6 +136,12 @@ impl From<Error> for ApiError {
                 "invalid_state",
                 message,
             ),
+            Error::PinRefused { .. } | Error::Locked => Self::new(
+                StatusCode::FORBIDDEN,
+                "permission_error",
+                "permission_denied",
+                message,
+            ),
             Error::NoWallet => Self::unavailable(Cause::NoWallet, message),
             Error::Unavailable { cause, .. } => Self::unavailable(cause, message),
             Error::Config { .. }

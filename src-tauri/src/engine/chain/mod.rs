@@ -44,22 +44,26 @@ const WATCHED_REFRESH: Duration = Duration::from_secs(1);
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
 /// What the health endpoint and the window show about one network.
-#[derive(Debug, Clone, Serialize, Default, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Default, utoipa::ToSchema, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct ChainStatus {
     /// Network id from the config.
     pub network: String,
     /// Configured chain id.
+    #[ts(type = "number")]
     pub chain_id: u64,
     /// Whether a node is connected and answering.
     pub connected: bool,
     /// The node in use, as scheme://host:port only (see [`shown_url`]).
     pub rpc_url: Option<String>,
     /// Chain head as last seen.
+    #[ts(type = "number | null")]
     pub head: Option<u64>,
     /// Last block fully processed.
+    #[ts(type = "number | null")]
     pub processed: Option<u64>,
     /// Blocks behind the head.
+    #[ts(type = "number | null")]
     pub lag: Option<u64>,
     /// The last error, if the watcher is not healthy.
     pub error: Option<String>,

@@ -6,6 +6,7 @@ pub mod batch;
 pub mod model;
 pub mod settle;
 pub mod uri;
+pub mod view;
 
 use crate::engine::config::{Mode, RateSource};
 use crate::engine::events::{self, types};

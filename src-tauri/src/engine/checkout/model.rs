@@ -7,6 +7,7 @@ use crate::engine::{Error, Result};
 use chrono::Duration;
 use serde::Serialize;
 use serde_json::{Map, Value};
+use ts_rs::TS;
 
 /// A stored session row.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -113,7 +114,7 @@ impl SessionRow {
 }
 
 /// `{atomic, value}` (+ `wei`/`eth` for native-asset amounts).
-#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema, TS)]
 pub struct AssetAmount {
     /// Atomic units, decimal string.
     pub atomic: String,
@@ -121,23 +122,26 @@ pub struct AssetAmount {
     pub value: String,
     /// Same as `atomic`, native-asset sessions only.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub wei: Option<String>,
     /// Same as `value`, native-asset sessions only.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub eth: Option<String>,
 }
 
 /// `network` of a session.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct NetworkRef {
     pub id: String,
+    #[ts(type = "number")]
     pub chain_id: u64,
     pub name: String,
 }
 
 /// `asset` of a session.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema, TS)]
 pub struct AssetRef {
     pub symbol: String,
     pub decimals: u32,
@@ -146,19 +150,21 @@ pub struct AssetRef {
 }
 
 /// `fiat` of a session.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema, TS)]
 pub struct Fiat {
     pub amount: String,
     pub currency: String,
 }
 
 /// One entry of `payments[]`.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct PaymentView {
     pub tx_hash: String,
+    #[ts(type = "number | null")]
     pub log_index: Option<i64>,
     pub from: String,
+    #[ts(type = "number | null")]
     pub block_number: Option<i64>,
     pub block_hash: Option<String>,
     /// The asset paid (may differ from the session's: then `extra`).
@@ -168,17 +174,19 @@ pub struct PaymentView {
     /// Does not count towards the amount (another asset, beyond a completed amount, after the
     /// session was final): kept for the owner to refund or keep.
     pub extra: bool,
+    #[ts(type = "number")]
     pub confirmations: u64,
     pub seen_at: String,
     pub block_timestamp: Option<String>,
 }
 
 /// The checkout session object of SPEC §4.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct CheckoutSession {
     pub id: String,
     #[schema(value_type = String)]
+    #[ts(type = "\"checkout_session\"")]
     pub object: &'static str,
     pub status: Status,
     pub livemode: bool,
@@ -194,10 +202,13 @@ pub struct CheckoutSession {
     pub rate: String,
     /// EIP-681 request for `amountDue` (what every QR encodes).
     pub payment_uri: String,
+    #[ts(type = "number")]
     pub confirmations: u64,
+    #[ts(type = "number")]
     pub required_confirmations: u64,
     pub payments: Vec<PaymentView>,
     #[schema(value_type = HashMap<String, String>)]
+    #[ts(type = "Record<string, string>")]
     pub metadata: Map<String, Value>,
     pub success_url: Option<String>,
     pub expires_at: String,

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 /// A session's status (SPEC §4).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// Waiting for payment.
@@ -63,6 +63,11 @@ impl Status {
     /// Whether a merchant may hand over the goods.
     pub fn is_paid(self) -> bool {
         matches!(self, Status::Paid | Status::Overpaid | Status::PaidLate)
+    }
+
+    /// Whether the session can still change on its own (a payment or a block may move it).
+    pub fn is_open(self) -> bool {
+        matches!(self, Status::Pending | Status::Detected | Status::Underpaid)
     }
 }
 

@@ -1,5 +1,5 @@
-//! Watch-only derivation: the account xpub of `m/44'/60'/0'` gives session address *i* at
-//! `…/0/i` with no private key in memory.
+//! Watch-only derivation: the account xpub of `m/44'/60'/k'` gives session address *i* at
+//! `…/0/i` with no private key in memory. Each till sharing a phrase has its own account `k`.
 
 use crate::engine::{Error, Result};
 use alloy_primitives::Address;
@@ -10,18 +10,29 @@ use k256::elliptic_curve::sec1::ToEncodedPoint;
 use k256::{NonZeroScalar, ProjectivePoint};
 use std::str::FromStr;
 
-/// The BIP44 account path for Ethereum.
-pub const ACCOUNT_PATH: &str = "m/44'/60'/0'";
+/// The highest BIP44 account a till may use (accounts are hardened indexes).
+pub const MAX_ACCOUNT: u32 = 0x7fff_ffff;
+
+/// The BIP44 account path for Ethereum's account `account` (`m/44'/60'/account'`).
+pub fn account_path(account: u32) -> String {
+    format!("m/44'/60'/{account}'")
+}
 
 /// The extended public key of the account; derives receive addresses.
 #[derive(Clone)]
 pub struct AccountXpub(XPub);
 
 impl AccountXpub {
-    /// Derives the account xpub from a BIP39 seed (phrase + passphrase already stretched).
-    pub fn from_seed(seed: &[u8; 64]) -> Result<Self> {
-        let path =
-            DerivationPath::from_str(ACCOUNT_PATH).map_err(|e| Error::Internal(e.to_string()))?;
+    /// Derives the xpub of `account` from a BIP39 seed (phrase + passphrase already stretched).
+    pub fn from_seed(seed: &[u8; 64], account: u32) -> Result<Self> {
+        if account > MAX_ACCOUNT {
+            return Err(Error::invalid(
+                "account",
+                format!("account {account} is out of range 0..={MAX_ACCOUNT}"),
+            ));
+        }
+        let path = DerivationPath::from_str(&account_path(account))
+            .map_err(|e| Error::Internal(e.to_string()))?;
         let xprv = XPrv::derive_from_path(seed, &path)
             .map_err(|e| Error::Internal(format!("key derivation failed: {e}")))?;
         Ok(Self(xprv.public_key()))
@@ -101,7 +112,7 @@ mod tests {
         let m =
             bip39::Mnemonic::parse("test test test test test test test test test test test junk")
                 .unwrap();
-        AccountXpub::from_seed(&m.to_seed(passphrase)).unwrap()
+        AccountXpub::from_seed(&m.to_seed(passphrase), 0).unwrap()
     }
 
     #[test]

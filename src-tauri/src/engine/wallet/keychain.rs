@@ -25,7 +25,7 @@ impl Drop for StoredPhrase {
 }
 
 /// Whether a wallet's keychain entry can be found, without reading the phrase.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case", tag = "state", content = "detail")]
 pub enum KeychainStatus {
     /// The entry exists.

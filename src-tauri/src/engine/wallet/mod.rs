@@ -16,11 +16,13 @@ use zeroize::Zeroizing;
 pub const SHOWN_ADDRESSES: u32 = 5;
 
 /// What may be shown about the wallet: never the phrase.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct WalletInfo {
-    /// Account xpub (`m/44'/60'/0'`).
+    /// Account xpub (`m/44'/60'/account'`).
     pub xpub: String,
+    /// This till's BIP44 account (0 for the first till on a phrase).
+    pub account: u32,
     /// The first receive addresses, EIP-55.
     pub addresses: Vec<IndexedAddress>,
     /// The next index a session will get.
@@ -30,9 +32,9 @@ pub struct WalletInfo {
 }
 
 /// A receive address and its index.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct IndexedAddress {
-    /// `i` in `m/44'/60'/0'/0/i`.
+    /// `i` in `m/44'/60'/account'/0/i`.
     pub index: u32,
     /// EIP-55 checksummed.
     pub address: String,
@@ -62,30 +64,42 @@ pub fn parse_phrase(input: &str) -> Result<bip39::Mnemonic> {
     })
 }
 
-/// Creates a new wallet with a fresh 24-word phrase. Returns the phrase to be shown once.
-pub async fn create(pool: &SqlitePool, now: i64) -> Result<(WalletInfo, Zeroizing<String>)> {
+/// A fresh 24-word phrase (nothing stored yet).
+pub fn generate() -> Result<Zeroizing<String>> {
     let mnemonic = bip39::Mnemonic::generate_in(bip39::Language::English, 24)
         .map_err(|e| Error::Internal(format!("phrase generation failed: {e}")))?;
-    let phrase = Zeroizing::new(mnemonic.to_string());
-    let info = install(pool, &mnemonic, "", now).await?;
+    Ok(Zeroizing::new(mnemonic.to_string()))
+}
+
+/// Creates a new wallet with a fresh 24-word phrase. Returns the phrase to be shown once.
+pub async fn create(
+    pool: &SqlitePool,
+    account: u32,
+    now: i64,
+) -> Result<(WalletInfo, Zeroizing<String>)> {
+    let phrase = generate()?;
+    let info = import(pool, &phrase, "", account, now).await?;
     Ok((info, phrase))
 }
 
-/// Imports an existing phrase (and optional passphrase); `now` is the creation time (ms).
+/// Imports an existing phrase (and optional passphrase) as BIP44 `account`; `now` is the
+/// creation time (ms).
 pub async fn import(
     pool: &SqlitePool,
     phrase: &str,
     passphrase: &str,
+    account: u32,
     now: i64,
 ) -> Result<WalletInfo> {
     let mnemonic = parse_phrase(phrase)?;
-    install(pool, &mnemonic, passphrase, now).await
+    install(pool, &mnemonic, passphrase, account, now).await
 }
 
 async fn install(
     pool: &SqlitePool,
     mnemonic: &bip39::Mnemonic,
     passphrase: &str,
+    account: u32,
     now: i64,
 ) -> Result<WalletInfo> {
     if let Some(xpub) = stored_xpub(pool).await? {
@@ -95,24 +109,25 @@ async fn install(
         )));
     }
     let seed = Zeroizing::new(mnemonic.to_seed(passphrase));
-    let xpub = AccountXpub::from_seed(&seed)?;
-    let account = format!("wallet-{}", ulid::Ulid::new());
+    let xpub = AccountXpub::from_seed(&seed, account)?;
+    let entry = format!("wallet-{}", ulid::Ulid::new());
     keychain::store(
-        &account,
+        &entry,
         &StoredPhrase {
             phrase: mnemonic.to_string(),
             passphrase: passphrase.to_string(),
         },
     )?;
-    let inserted = sqlx::query("INSERT INTO wallet (id, keychain_account, xpub, next_index, created_at) VALUES (1, ?, ?, 0, ?)")
-        .bind(&account)
+    let inserted = sqlx::query("INSERT INTO wallet (id, keychain_account, xpub, next_index, created_at, account) VALUES (1, ?, ?, 0, ?, ?)")
+        .bind(&entry)
         .bind(xpub.to_xpub_string())
         .bind(now)
+        .bind(i64::from(account))
         .execute(pool)
         .await;
     if let Err(e) = inserted {
         // Another process won the race (or the disk failed): leave no orphaned secret behind.
-        let _ = keychain::remove(&account);
+        let _ = keychain::remove(&entry);
         return Err(match e {
             sqlx::Error::Database(d) if d.is_unique_violation() => {
                 Error::Conflict("a wallet already exists".into())
@@ -120,7 +135,7 @@ async fn install(
             other => other.into(),
         });
     }
-    tracing::info!(xpub = %xpub.to_xpub_string(), "wallet installed; phrase stored in the OS keychain");
+    tracing::info!(xpub = %xpub.to_xpub_string(), account, "wallet installed; phrase stored in the OS keychain");
     show(pool).await
 }
 
@@ -132,11 +147,12 @@ async fn stored_xpub(pool: &SqlitePool) -> Result<Option<String>> {
 
 /// The wallet's public state and keychain status.
 pub async fn show(pool: &SqlitePool) -> Result<WalletInfo> {
-    let row: Option<(String, String, i64)> =
-        sqlx::query_as("SELECT xpub, keychain_account, next_index FROM wallet WHERE id = 1")
-            .fetch_optional(pool)
-            .await?;
-    let (xpub_str, account, next_index) = row.ok_or(Error::NoWallet)?;
+    let row: Option<(String, String, i64, i64)> = sqlx::query_as(
+        "SELECT xpub, keychain_account, next_index, account FROM wallet WHERE id = 1",
+    )
+    .fetch_optional(pool)
+    .await?;
+    let (xpub_str, entry, next_index, account) = row.ok_or(Error::NoWallet)?;
     let chain = AccountXpub::parse(&xpub_str)?.receive_chain()?;
     let addresses = (0..SHOWN_ADDRESSES)
         .map(|index| {
@@ -146,11 +162,12 @@ pub async fn show(pool: &SqlitePool) -> Result<WalletInfo> {
             })
         })
         .collect::<Result<Vec<_>>>()?;
-    let keychain = tokio::task::spawn_blocking(move || keychain::status(&account))
+    let keychain = tokio::task::spawn_blocking(move || keychain::status(&entry))
         .await
         .map_err(|e| Error::Internal(e.to_string()))?;
     Ok(WalletInfo {
         xpub: xpub_str,
+        account: u32::try_from(account).unwrap_or_default(),
         addresses,
         next_index: u32::try_from(next_index).unwrap_or(u32::MAX),
         keychain,

@@ -1,0 +1,346 @@
+//! What the window's setup wizard, PIN and settings do, through the service layer the IPC
+//! commands call, against a real anvil node, the real Secret Service and real files.
+
+use crate::chain::{pay, provider, wait_status, wei, Anvil};
+use crate::common::{Shop, TEST_PHRASE};
+use chaintill::engine::checkout::NewSession;
+use chaintill::engine::setup::settings::Settings;
+use chaintill::engine::setup::{SetupNetwork, SetupRequest, WordAnswer};
+use chaintill::engine::{run_until_shutdown, Error, Service};
+use std::time::Duration;
+
+fn local_setup(rpc: &str, pin: &str) -> SetupRequest {
+    SetupRequest {
+        store_name: "Corner Coffee".into(),
+        currency: "USD".into(),
+        network: SetupNetwork {
+            preset: "local".into(),
+            rpc_url: rpc.into(),
+            confirmations: 2,
+            chain_id: None,
+            name: None,
+            native_symbol: None,
+            native_rate: None,
+            test: None,
+        },
+        pin: pin.into(),
+    }
+}
+
+/// The engine as the window runs it, on a free API port.
+fn engine(svc: &Service) -> tokio::sync::oneshot::Sender<()> {
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let svc = svc.clone();
+    tokio::spawn(async move {
+        run_until_shutdown(&svc, None, async {
+            let _ = rx.await;
+        })
+        .await
+    });
+    tx
+}
+
+/// A fresh data dir whose default config listens on a free port and whose only network is a
+/// node nobody runs (what a new install looks like before the wizard).
+async fn new_install() -> (Shop, Service) {
+    let shop = Shop::empty();
+    let svc = Service::open(shop.path()).await.unwrap();
+    shop.use_free_port();
+    drop(svc);
+    let svc = Service::open(shop.path()).await.unwrap();
+    (shop, svc)
+}
+
+#[tokio::test]
+async fn the_wizard_imports_configures_and_the_engine_watches_without_a_restart() {
+    let anvil = Anvil::start(&[]);
+    let p = provider(&anvil.url).await;
+    let (shop, svc) = new_install().await;
+    let stop = engine(&svc);
+    let state = svc.setup_state().await.unwrap();
+    assert!(state.wallet.is_none() && !state.configured);
+
+    // A mistyped word is pointed at, and nothing is stored.
+    let typo = TEST_PHRASE.replace("junk", "junkk");
+    let e = svc.wallet_import(&typo, "", 0).await.unwrap_err();
+    assert!(e.to_string().contains("word 12"), "{e}");
+    assert!(svc.setup_state().await.unwrap().wallet.is_none());
+    svc.wallet_import(TEST_PHRASE, "", 0).await.unwrap();
+
+    // The node is tested live: the wrong chain is answered, not accepted.
+    let wrong = svc.rpc_check(&anvil.url, 1).await.unwrap();
+    assert!(!wrong.matches && wrong.chain_id == 31337, "{wrong:?}");
+    let right = svc.rpc_check(&anvil.url, 31337).await.unwrap();
+    assert!(right.matches, "{right:?}");
+    let e = svc
+        .setup_finish(&local_setup("http://127.0.0.1:9/", "123456"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, Error::InvalidInput { ref param, .. } if param.as_deref() == Some("network.rpcUrl")),
+        "{e:?}"
+    );
+    let e = svc
+        .setup_finish(&local_setup(&anvil.url, "12345"))
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("6 to 32 digits"), "{e}");
+
+    svc.setup_finish(&local_setup(&anvil.url, "246810"))
+        .await
+        .unwrap();
+    assert!(svc.setup_state().await.unwrap().configured);
+    let text = std::fs::read_to_string(shop.path().join("chaintill.toml")).unwrap();
+    assert!(text.contains("name = \"Corner Coffee\""), "{text}");
+    assert!(
+        text.contains("# session lifetime"),
+        "the file's own comments are kept: {text}"
+    );
+    assert!(
+        !text.contains("246810"),
+        "the PIN never reaches the config file"
+    );
+    let hash: String = sqlx::query_scalar("SELECT pin_hash FROM owner")
+        .fetch_one(svc.pool())
+        .await
+        .unwrap();
+    assert!(hash.starts_with("$argon2id$"));
+
+    // No restart: the running engine now watches the node the wizard chose, and a sale is paid.
+    for _ in 0..200 {
+        if svc.chain_status().iter().any(|c| c.connected) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let chain = svc.chain_status();
+    assert!(
+        chain.iter().any(|c| c.connected && c.network == "local"),
+        "{chain:?}"
+    );
+    let sale = svc
+        .sale_create(NewSession::for_amount("12.50"))
+        .await
+        .unwrap();
+    assert!(sale.open && !sale.paid);
+    assert_eq!(sale.session.required_confirmations, 2);
+    pay(&p, &sale.session.address, wei(&sale.session)).await;
+    crate::chain::mine(&p, 1).await;
+    wait_status(&svc, &sale.session.id, "paid").await;
+    let done = svc.sale_view(&sale.session.id).await.unwrap();
+    assert!(done.paid && !done.open);
+    let recent = svc.recent_sales(5).await.unwrap();
+    assert_eq!(recent[0].id, sale.session.id);
+    let _ = stop.send(());
+}
+
+#[tokio::test]
+async fn a_created_phrase_is_stored_only_once_the_asked_words_are_retyped() {
+    let (_shop, svc) = new_install().await;
+    let shown = svc.wallet_generate().await.unwrap();
+    assert_eq!(shown.words.len(), 24);
+    assert_eq!(shown.confirm.len(), 3);
+    let mut answers: Vec<WordAnswer> = shown
+        .confirm
+        .iter()
+        .map(|&i| WordAnswer {
+            index: i,
+            word: shown.words[i as usize - 1].to_uppercase(),
+        })
+        .collect();
+    answers[1].word = "wrongword".into();
+    let e = svc.wallet_confirm(&answers, 0).await.unwrap_err();
+    let param = format!("word-{}", shown.confirm[1]);
+    assert!(
+        matches!(e, Error::InvalidInput { param: Some(ref p), .. } if *p == param),
+        "{e:?}"
+    );
+    assert!(
+        svc.setup_state().await.unwrap().wallet.is_none(),
+        "nothing stored on a mistake"
+    );
+    answers[1].word = shown.words[shown.confirm[1] as usize - 1].clone();
+    let wallet = svc.wallet_confirm(&answers, 0).await.unwrap();
+    // The stored wallet is the phrase that was shown.
+    let m = bip39::Mnemonic::parse(shown.words.join(" ")).unwrap();
+    let xpub = chaintill::engine::wallet::derive::AccountXpub::from_seed(&m.to_seed(""), 0)
+        .unwrap()
+        .to_xpub_string();
+    assert_eq!(wallet.xpub, xpub);
+    assert!(matches!(
+        svc.wallet_generate().await,
+        Err(Error::Conflict(_))
+    ));
+}
+
+#[test]
+fn two_tills_sharing_a_phrase_never_hand_out_the_same_address() {
+    let first = Shop::with_test_wallet();
+    let second = Shop::empty();
+    second.ok_stdin(&["wallet", "import", "--account", "1"], TEST_PHRASE);
+    let show = second.json(&["wallet", "show", "--json"]);
+    assert_eq!(show["account"], 1);
+    let mut seen = std::collections::HashSet::new();
+    for shop in [&first, &second] {
+        for _ in 0..20 {
+            let s = shop.json(&["sessions", "create", "--amount", "1.00"]);
+            assert!(
+                seen.insert(s["address"].as_str().unwrap().to_string()),
+                "address reused: {s}"
+            );
+        }
+    }
+    // The first till is the SPEC's account 0.
+    assert!(seen.contains("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"));
+    let (code, err) = second.refused(
+        &["wallet", "import", "--account", "2147483648"],
+        TEST_PHRASE,
+    );
+    assert_ne!(code, 0);
+    assert!(err.contains("2147483648"), "{err}");
+}
+
+#[tokio::test]
+async fn wrong_pins_are_refused_with_a_growing_delay() {
+    let anvil = Anvil::start(&[]);
+    let (_shop, svc) = new_install().await;
+    svc.wallet_import(TEST_PHRASE, "", 0).await.unwrap();
+    svc.setup_finish(&local_setup(&anvil.url, "13572468"))
+        .await
+        .unwrap();
+    svc.pin_verify("13572468").await.unwrap();
+    for _ in 0..2 {
+        let e = svc.pin_verify("00000000").await.unwrap_err();
+        assert!(
+            matches!(
+                e,
+                Error::PinRefused {
+                    wrong: true,
+                    retry_after_secs: 0
+                }
+            ),
+            "{e:?}"
+        );
+    }
+    let e = svc.pin_verify("00000000").await.unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::PinRefused {
+                wrong: true,
+                retry_after_secs: 2
+            }
+        ),
+        "{e:?}"
+    );
+    // During the delay even the right PIN is not checked.
+    let e = svc.pin_verify("13572468").await.unwrap_err();
+    assert!(matches!(e, Error::PinRefused { wrong: false, .. }), "{e:?}");
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let e = svc.pin_verify("11111111").await.unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::PinRefused {
+                wrong: true,
+                retry_after_secs: 4
+            }
+        ),
+        "{e:?}"
+    );
+    tokio::time::sleep(Duration::from_millis(4100)).await;
+    svc.pin_verify("13572468").await.unwrap();
+    // A success resets the count.
+    let e = svc.pin_verify("00000000").await.unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::PinRefused {
+                retry_after_secs: 0,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+}
+
+#[tokio::test]
+async fn settings_are_validated_per_field_saved_with_comments_and_used_by_the_next_session() {
+    let anvil = Anvil::start(&[]);
+    let (shop, svc) = new_install().await;
+    svc.wallet_import(TEST_PHRASE, "", 0).await.unwrap();
+    let keyed = format!("{}/?key=SECRETKEY123", anvil.url);
+    svc.setup_finish(&local_setup(&keyed, "246810"))
+        .await
+        .unwrap();
+    let s = svc.settings_get().await.unwrap();
+    assert_eq!(s.networks[0].rpc_shown, anvil.url.clone());
+    assert!(
+        !serde_json::to_string(&s).unwrap().contains("SECRETKEY123"),
+        "the RPC URL's path never crosses to the window"
+    );
+
+    let bad = |f: &dyn Fn(&mut Settings)| {
+        let mut b = s.clone();
+        f(&mut b);
+        b
+    };
+    for (settings, param) in [
+        (bad(&|b| b.expiry_minutes = 0), "expiryMinutes"),
+        (bad(&|b| b.currency = "XYZ".into()), "currency"),
+        (
+            bad(&|b| b.underpaid_tolerance_percent = "150".into()),
+            "underpaidTolerancePercent",
+        ),
+        (bad(&|b| b.api_bind = "localhost".into()), "apiBind"),
+        (bad(&|b| b.public_url = "ftp://x".into()), "publicUrl"),
+        (bad(&|b| b.store_name = " ".into()), "storeName"),
+        (
+            bad(&|b| b.networks[0].confirmations = 0),
+            "networks.0.confirmations",
+        ),
+        (
+            bad(&|b| b.networks[0].rpc_url = Some("nope".into())),
+            "networks.0.rpcUrl",
+        ),
+    ] {
+        let e = svc.settings_save(&settings).await.unwrap_err();
+        assert!(
+            matches!(e, Error::InvalidInput { param: Some(ref p), .. } if p == param),
+            "{param}: {e:?}"
+        );
+    }
+    let before = std::fs::read_to_string(shop.path().join("chaintill.toml")).unwrap();
+
+    let mut good = s.clone();
+    good.expiry_minutes = 42;
+    good.store_name = "Corner Coffee & Cake".into();
+    good.sound = false;
+    good.networks[0].confirmations = 5;
+    let saved = svc.settings_save(&good).await.unwrap();
+    assert_eq!(saved.expiry_minutes, 42);
+    assert!(!saved.sound);
+    let after = std::fs::read_to_string(shop.path().join("chaintill.toml")).unwrap();
+    assert_ne!(before, after);
+    assert!(
+        after.contains("expiry_minutes = 42               # session lifetime"),
+        "{after}"
+    );
+    assert!(
+        after.contains("SECRETKEY123"),
+        "an unchanged RPC URL is kept whole in the file"
+    );
+    // The next session uses the new settings (no restart).
+    let sale = svc
+        .sale_create(NewSession::for_amount("3.00"))
+        .await
+        .unwrap();
+    assert_eq!(sale.session.required_confirmations, 5);
+    let created = chrono::DateTime::parse_from_rfc3339(&sale.session.created_at).unwrap();
+    let expires = chrono::DateTime::parse_from_rfc3339(&sale.session.expires_at).unwrap();
+    assert_eq!((expires - created).num_minutes(), 42);
+    assert_eq!(
+        svc.app_info().await.unwrap().store_name,
+        "Corner Coffee & Cake"
+    );
+}

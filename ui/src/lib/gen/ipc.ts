@@ -1,0 +1,564 @@
+// Generated from the Rust IPC types by `cargo test` (src-tauri/src/desktop/bindings.rs).
+// Never edit: change the Rust type and run the tests.
+
+/**
+ * A session's status (SPEC §4).
+ */
+export type Status = "pending" | "detected" | "underpaid" | "paid" | "overpaid" | "paid_late" | "expired" | "canceled";
+
+/**
+ * `{atomic, value}` (+ `wei`/`eth` for native-asset amounts).
+ */
+export type AssetAmount = { 
+/**
+ * Atomic units, decimal string.
+ */
+atomic: string, 
+/**
+ * Whole units, decimal string.
+ */
+value: string, 
+/**
+ * Same as `atomic`, native-asset sessions only.
+ */
+wei?: string, 
+/**
+ * Same as `value`, native-asset sessions only.
+ */
+eth?: string, };
+
+/**
+ * `asset` of a session.
+ */
+export type AssetRef = { symbol: string, decimals: number, 
+/**
+ * The token contract, `null` for the native coin.
+ */
+contract: string | null, };
+
+/**
+ * `fiat` of a session.
+ */
+export type Fiat = { amount: string, currency: string, };
+
+/**
+ * `network` of a session.
+ */
+export type NetworkRef = { id: string, chainId: number, name: string, };
+
+/**
+ * One entry of `payments[]`.
+ */
+export type PaymentView = { txHash: string, logIndex: number | null, from: string, blockNumber: number | null, blockHash: string | null, 
+/**
+ * The asset paid (may differ from the session's: then `extra`).
+ */
+asset: AssetRef, 
+/**
+ * In the payment's own asset.
+ */
+amount: AssetAmount, 
+/**
+ * Does not count towards the amount (another asset, beyond a completed amount, after the
+ * session was final): kept for the owner to refund or keep.
+ */
+extra: boolean, confirmations: number, seenAt: string, blockTimestamp: string | null, };
+
+/**
+ * The checkout session object of SPEC §4.
+ */
+export type CheckoutSession = { id: string, object: "checkout_session", status: Status, livemode: boolean, checkoutUrl: string, network: NetworkRef, asset: AssetRef, address: string, amount: AssetAmount, amountReceived: AssetAmount, 
+/**
+ * What is still needed to count as paid: amount minus counted payments, never below 0.
+ */
+amountDue: AssetAmount, fiat: Fiat, rate: string, 
+/**
+ * EIP-681 request for `amountDue` (what every QR encodes).
+ */
+paymentUri: string, confirmations: number, requiredConfirmations: number, payments: Array<PaymentView>, metadata: Record<string, string>, successUrl: string | null, expiresAt: string, createdAt: string, paidAt: string | null, };
+
+/**
+ * Funds that do not count towards the amount, summed per asset.
+ */
+export type ExtraFunds = { 
+/**
+ * The asset they came in.
+ */
+asset: AssetRef, 
+/**
+ * Their total, in that asset.
+ */
+amount: AssetAmount, };
+
+/**
+ * A session as the cashier screen and the customer display show it.
+ */
+export type SaleView = { 
+/**
+ * The session (SPEC §4).
+ */
+session: CheckoutSession, 
+/**
+ * SVG QR code of `session.paymentUri` (which asks for `amountDue`).
+ */
+qrSvg: string, 
+/**
+ * The session can still change on its own (pending, detected, underpaid).
+ */
+open: boolean, 
+/**
+ * The sale counts as paid (paid, overpaid, paid late).
+ */
+paid: boolean, 
+/**
+ * Overpaid: how much more than the amount arrived, for the owner to handle.
+ */
+overage: AssetAmount | null, 
+/**
+ * Final with counted funds that must go back (expired short, or canceled).
+ */
+refundDue: AssetAmount | null, 
+/**
+ * Extra payments (another asset, beyond the amount, after the end), per asset.
+ */
+extras: Array<ExtraFunds>, };
+
+/**
+ * One line of the till's "last sales" strip.
+ */
+export type SaleSummary = { 
+/**
+ * The session id.
+ */
+id: string, 
+/**
+ * Its status.
+ */
+status: Status, 
+/**
+ * The amount charged.
+ */
+fiat: Fiat, 
+/**
+ * The asset amount asked for.
+ */
+amount: AssetAmount, 
+/**
+ * The asset's symbol.
+ */
+asset: string, 
+/**
+ * Created (ISO 8601).
+ */
+createdAt: string, 
+/**
+ * Live or test.
+ */
+livemode: boolean, 
+/**
+ * How many extra payments it has.
+ */
+extras: number, };
+
+/**
+ * An asset a network accepts.
+ */
+export type AssetInfo = { 
+/**
+ * Ticker, e.g. `ETH`, `USDC`.
+ */
+symbol: string, 
+/**
+ * Its decimals.
+ */
+decimals: number, 
+/**
+ * The chain's own coin (not a token).
+ */
+native: boolean, };
+
+/**
+ * A configured network and its assets.
+ */
+export type NetworkInfo = { 
+/**
+ * The network id sessions name.
+ */
+id: string, 
+/**
+ * Display name.
+ */
+name: string, 
+/**
+ * Sessions on it are test objects.
+ */
+test: boolean, 
+/**
+ * Confirmations required before paid.
+ */
+confirmations: number, 
+/**
+ * The native coin first, then the tokens.
+ */
+assets: Array<AssetInfo>, };
+
+/**
+ * The shop as the till shows it.
+ */
+export type AppInfo = { 
+/**
+ * `store.name`.
+ */
+storeName: string, 
+/**
+ * `store.default_currency`.
+ */
+currency: string, 
+/**
+ * The currency's minor-unit digits (USD 2, JPY 0, BHD 3): what the amount entry allows.
+ */
+minorUnits: number, 
+/**
+ * Configured networks.
+ */
+networks: Array<NetworkInfo>, 
+/**
+ * The app's version.
+ */
+version: string, 
+/**
+ * Why the local API is off (its port could not be bound); sales still work.
+ */
+apiError: string | null, 
+/**
+ * Where the local API listens.
+ */
+apiUrl: string, 
+/**
+ * A sound when a sale is paid.
+ */
+sound: boolean, };
+
+/**
+ * Whether a wallet's keychain entry can be found, without reading the phrase.
+ */
+export type KeychainStatus = { "state": "present" } | { "state": "missing" } | { "state": "unavailable", "detail": string };
+
+/**
+ * A receive address and its index.
+ */
+export type IndexedAddress = { 
+/**
+ * `i` in `m/44'/60'/account'/0/i`.
+ */
+index: number, 
+/**
+ * EIP-55 checksummed.
+ */
+address: string, };
+
+/**
+ * What may be shown about the wallet: never the phrase.
+ */
+export type WalletInfo = { 
+/**
+ * Account xpub (`m/44'/60'/account'`).
+ */
+xpub: string, 
+/**
+ * This till's BIP44 account (0 for the first till on a phrase).
+ */
+account: number, 
+/**
+ * The first receive addresses, EIP-55.
+ */
+addresses: Array<IndexedAddress>, 
+/**
+ * The next index a session will get.
+ */
+nextIndex: number, 
+/**
+ * Whether the phrase is in the keychain.
+ */
+keychain: KeychainStatus, };
+
+/**
+ * What the health endpoint and the window show about one network.
+ */
+export type ChainStatus = { 
+/**
+ * Network id from the config.
+ */
+network: string, 
+/**
+ * Configured chain id.
+ */
+chainId: number, 
+/**
+ * Whether a node is connected and answering.
+ */
+connected: boolean, 
+/**
+ * The node in use, as scheme://host:port only (see [`shown_url`]).
+ */
+rpcUrl: string | null, 
+/**
+ * Chain head as last seen.
+ */
+head: number | null, 
+/**
+ * Last block fully processed.
+ */
+processed: number | null, 
+/**
+ * Blocks behind the head.
+ */
+lag: number | null, 
+/**
+ * The last error, if the watcher is not healthy.
+ */
+error: string | null, 
+/**
+ * When this was last updated (RFC 3339).
+ */
+updatedAt: string | null, };
+
+/**
+ * Where first-run setup stands.
+ */
+export type SetupState = { 
+/**
+ * The wallet, once created or imported.
+ */
+wallet: WalletInfo | null, 
+/**
+ * Setup finished (store, network and PIN saved): the till is ready to charge.
+ */
+configured: boolean, };
+
+/**
+ * A preset as the wizard shows it.
+ */
+export type NetworkPreset = { 
+/**
+ * `ethereum`, `base`, …, `local`.
+ */
+id: string, 
+/**
+ * Display name.
+ */
+name: string, 
+/**
+ * EIP-155 chain id.
+ */
+chainId: bigint, 
+/**
+ * A test network.
+ */
+test: boolean, 
+/**
+ * The native coin.
+ */
+nativeSymbol: string, 
+/**
+ * The native USDC contract, when the network has one.
+ */
+usdc: string | null, 
+/**
+ * Default confirmations.
+ */
+confirmations: number, 
+/**
+ * Typical block time, for "about N s" next to the confirmations.
+ */
+blockSeconds: number, 
+/**
+ * A public endpoint to start with (the owner's own provider URL is better).
+ */
+suggestedRpcUrl: string, };
+
+/**
+ * A new phrase to show once, and which words (1-based) the owner must re-type.
+ */
+export type NewPhrase = { 
+/**
+ * The 24 words.
+ */
+words: Array<string>, 
+/**
+ * Positions (1-based, ascending) to re-type.
+ */
+confirm: Array<number>, };
+
+/**
+ * A re-typed word.
+ */
+export type WordAnswer = { 
+/**
+ * 1-based position.
+ */
+index: number, 
+/**
+ * What was typed.
+ */
+word: string, };
+
+/**
+ * A live test of an RPC URL.
+ */
+export type RpcCheck = { 
+/**
+ * The chain id the node answered.
+ */
+chainId: bigint, 
+/**
+ * Its head block.
+ */
+head: bigint, 
+/**
+ * Whether that is the expected chain.
+ */
+matches: boolean, 
+/**
+ * The answer in words (never the URL's path or query).
+ */
+message: string, };
+
+/**
+ * The network chosen in the wizard: a preset id, or `custom` with its own chain id, name,
+ * native coin and a fixed rate.
+ */
+export type SetupNetwork = { 
+/**
+ * A preset id or `custom`.
+ */
+preset: string, 
+/**
+ * The node (tested live before anything is written).
+ */
+rpcUrl: string, 
+/**
+ * Confirmations required before paid.
+ */
+confirmations: number, 
+/**
+ * Custom only: EIP-155 chain id.
+ */
+chainId: bigint | null, 
+/**
+ * Custom only: display name.
+ */
+name: string | null, 
+/**
+ * Custom only: the native coin's symbol.
+ */
+nativeSymbol: string | null, 
+/**
+ * Custom only: fiat per native coin (a decimal string).
+ */
+nativeRate: string | null, 
+/**
+ * Custom only: a test network.
+ */
+test: boolean | null, };
+
+/**
+ * Everything the wizard saves at the end.
+ */
+export type SetupRequest = { 
+/**
+ * The shop's name.
+ */
+storeName: string, 
+/**
+ * ISO 4217.
+ */
+currency: string, 
+/**
+ * The network to watch.
+ */
+network: SetupNetwork, 
+/**
+ * The owner PIN (6+ digits); stored only as an argon2id hash.
+ */
+pin: string, };
+
+/**
+ * One network's settings.
+ */
+export type NetworkSettings = { 
+/**
+ * The network id (not editable: sessions name it).
+ */
+id: string, 
+/**
+ * Display name.
+ */
+name: string, 
+/**
+ * EIP-155 chain id.
+ */
+chainId: bigint, 
+/**
+ * Test or live.
+ */
+mode: "test" | "live", 
+/**
+ * The first node, shown as scheme://host only (its path or query may carry an API key).
+ */
+rpcShown: string, 
+/**
+ * A new RPC URL replacing the configured ones; `null` keeps them.
+ */
+rpcUrl: string | null, 
+/**
+ * Confirmations required before paid.
+ */
+confirmations: number, };
+
+/**
+ * Everything the settings screen edits.
+ */
+export type Settings = { 
+/**
+ * `store.name`.
+ */
+storeName: string, 
+/**
+ * `store.default_currency`.
+ */
+currency: string, 
+/**
+ * `store.expiry_minutes`.
+ */
+expiryMinutes: number, 
+/**
+ * `store.late_grace_minutes`.
+ */
+lateGraceMinutes: number, 
+/**
+ * `store.underpaid_tolerance_percent`, a decimal string.
+ */
+underpaidTolerancePercent: string, 
+/**
+ * `api.bind`.
+ */
+apiBind: string, 
+/**
+ * `api.public_url`.
+ */
+publicUrl: string, 
+/**
+ * A sound when a sale is paid (kept in the database, not the file).
+ */
+sound: boolean, 
+/**
+ * `[[networks]]`, in file order.
+ */
+networks: Array<NetworkSettings>, };
+
+/**
+ * An error as the UI receives it: `code` for code to switch on, `message` for people, `param`
+ * naming the field at fault, and `retryAfterSecs` when trying again later may work.
+ */
+export type IpcError = { code: string, message: string, param: string | null, retryAfterSecs: number | null, };

@@ -10,7 +10,7 @@ export PATH := $(ROOT)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 FEATURES := --features custom-protocol
 APT_PACKAGES := pkg-config libssl-dev libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev \
   librsvg2-dev libayatana-appindicator3-dev xvfb xauth webkit2gtk-driver gnome-keyring dbus-x11 \
-  chromium
+  chromium zbar-tools
 DEMO_DIR ?= $(ROOT)/.demo
 
 .PHONY: help deps apt-deps npm-deps cargo-tools ui build demo test lint test-rust test-ui test-e2e bench clean
@@ -70,14 +70,18 @@ test-ui: npm-deps
 	cd ui && npm test
 
 # Rust unit and integration tests, against a real Secret Service.
+# The tests also write ui/src/lib/gen/ipc.ts from the Rust IPC types: a difference from the
+# committed file means the UI was type-checked against stale types.
 test-rust: ui
 	scripts/with-keyring.sh -- cargo test $(FEATURES)
+	@git diff --quiet -- ui/src/lib/gen || { git diff --stat -- ui/src/lib/gen; \
+	  echo "ui/src/lib/gen is stale: the Rust IPC types changed; commit the regenerated file"; exit 1; }
 
 # The real window under Xvfb, driven through tauri-driver; keeps docs/screenshots/.
 # `cargo test --no-run` builds the same binary as test-rust (same feature resolution, no rebuild).
 test-e2e: deps ui
 	cargo test $(FEATURES) --no-run
-	xvfb-run -a scripts/with-keyring.sh -- node --test tests/e2e/
+	xvfb-run -a -s "-screen 0 1920x1080x24" scripts/with-keyring.sh -- node --test tests/e2e/
 
 bench: deps ui
 	@$(MAKE) --no-print-directory apt-deps APT_PACKAGES=wrk

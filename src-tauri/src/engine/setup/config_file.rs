@@ -6,6 +6,15 @@ use crate::engine::{Error, Result};
 use std::path::Path;
 use toml_edit::{DocumentMut, Item, Value};
 
+/// The top-level `[name]` table, created as a standard table (a missing one would otherwise
+/// appear as an inline `name = { … }` line).
+pub fn table<'d>(doc: &'d mut DocumentMut, name: &str) -> &'d mut Item {
+    if !doc.contains_key(name) {
+        doc.insert(name, Item::Table(toml_edit::Table::new()));
+    }
+    &mut doc[name]
+}
+
 /// Sets `item` to `v`, keeping the comment and spacing around the old value (a trailing
 /// `# session lifetime` stays where the owner saw it).
 pub fn set(item: &mut Item, v: impl Into<Value>) {
@@ -61,7 +70,7 @@ mod tests {
         std::fs::write(&path, &original).unwrap();
 
         let cfg = edit(dir.path(), |doc| {
-            set(&mut doc["store"]["name"], "Corner Coffee");
+            set(&mut table(doc, "store")["name"], "Corner Coffee");
             set(&mut doc["store"]["expiry_minutes"], 20);
             Ok(())
         })

@@ -11,7 +11,7 @@ use crate::engine::redact::{redacted, shown_url};
 use crate::engine::wallet::WalletInfo;
 use crate::engine::{owner, Error, Result};
 use alloy::providers::{Provider, ProviderBuilder};
-use config_file::set;
+use config_file::{set, table};
 use presets::Preset;
 use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
@@ -104,8 +104,10 @@ impl PendingPhrase {
 #[serde(rename_all = "camelCase")]
 pub struct RpcCheck {
     /// The chain id the node answered.
+    #[ts(type = "number")]
     pub chain_id: u64,
     /// Its head block.
+    #[ts(type = "number")]
     pub head: u64,
     /// Whether that is the expected chain.
     pub matches: bool,
@@ -165,6 +167,7 @@ pub struct SetupNetwork {
     /// Confirmations required before paid.
     pub confirmations: u32,
     /// Custom only: EIP-155 chain id.
+    #[ts(type = "number | null")]
     pub chain_id: Option<u64>,
     /// Custom only: display name.
     pub name: Option<String>,
@@ -330,16 +333,16 @@ pub async fn write_config(
     }
     Currency::try_from(req.currency.clone()).map_err(|m| Error::invalid("currency", m))?;
     owner::validate(&req.pin, "pin")?;
-    let (table, chain_id) = network_table(&req.network, &req.currency)?;
+    let (network, chain_id) = network_table(&req.network, &req.currency)?;
     let check = check_rpc(&req.network.rpc_url, chain_id, "network.rpcUrl").await?;
     if !check.matches {
         return Err(Error::invalid("network.rpcUrl", check.message));
     }
     config_file::edit(data_dir, |doc| {
-        set(&mut doc["store"]["name"], name);
-        set(&mut doc["store"]["default_currency"], &req.currency);
+        set(&mut table(doc, "store")["name"], name);
+        set(&mut table(doc, "store")["default_currency"], &req.currency);
         let mut networks = ArrayOfTables::new();
-        networks.push(table);
+        networks.push(network);
         doc["networks"] = toml_edit::Item::ArrayOfTables(networks);
         Ok(())
     })

@@ -196,6 +196,7 @@ pub struct NetworkPreset {
     /// Display name.
     pub name: String,
     /// EIP-155 chain id.
+    #[ts(type = "number")]
     pub chain_id: u64,
     /// A test network.
     pub test: bool,

@@ -1,7 +1,7 @@
 //! The owner's settings: what the window shows and saves, applied to `chaintill.toml` through
 //! the same validation types as loading it, each error naming its field.
 
-use super::config_file::{self, set};
+use super::config_file::{self, set, table};
 use crate::engine::config::{Bounded, Config, Currency, Mode, Percent, PublicUrl, RpcUrl};
 use crate::engine::redact::shown_url;
 use crate::engine::{Error, Result};
@@ -20,6 +20,7 @@ pub struct NetworkSettings {
     /// Display name.
     pub name: String,
     /// EIP-155 chain id.
+    #[ts(type = "number")]
     pub chain_id: u64,
     /// Test or live.
     #[ts(type = "\"test\" | \"live\"")]
@@ -151,8 +152,8 @@ pub fn save(data_dir: &Path, current: &Config, s: &Settings) -> Result<Config> {
         }
     }
     config_file::edit(data_dir, |doc| {
-        set(&mut doc["store"]["name"], name);
-        set(&mut doc["store"]["default_currency"], &s.currency);
+        set(&mut table(doc, "store")["name"], name);
+        set(&mut table(doc, "store")["default_currency"], &s.currency);
         set(
             &mut doc["store"]["expiry_minutes"],
             i64::from(s.expiry_minutes),
@@ -165,8 +166,8 @@ pub fn save(data_dir: &Path, current: &Config, s: &Settings) -> Result<Config> {
             &mut doc["store"]["underpaid_tolerance_percent"],
             &s.underpaid_tolerance_percent,
         );
-        set(&mut doc["api"]["bind"], &s.api_bind);
-        set(&mut doc["api"]["public_url"], &s.public_url);
+        set(&mut table(doc, "api")["bind"], &s.api_bind);
+        set(&mut table(doc, "api")["public_url"], &s.public_url);
         for n in &s.networks {
             let table = network_table(doc, &n.id)?;
             set(&mut table["confirmations"], i64::from(n.confirmations));

@@ -351,7 +351,7 @@ name: string,
 /**
  * EIP-155 chain id.
  */
-chainId: bigint, 
+chainId: number, 
 /**
  * A test network.
  */
@@ -410,11 +410,11 @@ export type RpcCheck = {
 /**
  * The chain id the node answered.
  */
-chainId: bigint, 
+chainId: number, 
 /**
  * Its head block.
  */
-head: bigint, 
+head: number, 
 /**
  * Whether that is the expected chain.
  */
@@ -444,7 +444,7 @@ confirmations: number,
 /**
  * Custom only: EIP-155 chain id.
  */
-chainId: bigint | null, 
+chainId: number | null, 
 /**
  * Custom only: display name.
  */
@@ -498,7 +498,7 @@ name: string,
 /**
  * EIP-155 chain id.
  */
-chainId: bigint, 
+chainId: number, 
 /**
  * Test or live.
  */

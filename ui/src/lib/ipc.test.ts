@@ -1,0 +1,64 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import { emit } from "@tauri-apps/api/event";
+import { TauriBackend, toIpcError } from "./ipc";
+
+// Node has no window; the IPC mock needs one.
+(globalThis as unknown as { window: unknown }).window ??= globalThis;
+
+afterEach(() => clearMocks());
+
+describe("TauriBackend", () => {
+  it("sends the command names and camelCase arguments the Rust side declares", async () => {
+    const calls: [string, unknown][] = [];
+    mockIPC((cmd, args) => {
+      calls.push([cmd, args]);
+      return null;
+    });
+    const b = new TauriBackend();
+    await b.createSession("12.50", "local", "ETH");
+    await b.getSession("cs_1");
+    await b.cancelSession("cs_1");
+    await b.recentSales(5);
+    await b.setCurrentSale(null);
+    await b.walletConfirm([{ index: 3, word: "thank" }], 1);
+    await b.walletImport("test junk", "", 0);
+    await b.rpcTest("ws://x", 31337);
+    await b.pinUnlock("123456");
+    await b.settingsSave({ storeName: "x" } as never);
+    await b.setupFinish({ storeName: "x" } as never);
+    await b.appInfo();
+    expect(calls).toEqual([
+      ["create_session", { amount: "12.50", network: "local", asset: "ETH" }],
+      ["get_session", { id: "cs_1" }],
+      ["cancel_session", { id: "cs_1" }],
+      ["recent_sales", { limit: 5 }],
+      ["set_current_sale", { id: null }],
+      ["wallet_confirm", { answers: [{ index: 3, word: "thank" }], account: 1 }],
+      ["wallet_import", { phrase: "test junk", passphrase: "", account: 0 }],
+      ["rpc_test", { url: "ws://x", chainId: 31337 }],
+      ["pin_unlock", { pin: "123456" }],
+      ["settings_save", { settings: { storeName: "x" } }],
+      ["setup_finish", { req: { storeName: "x" } }],
+      ["app_info", {}],
+    ]);
+  });
+
+  it("normalizes rejections to IpcError", async () => {
+    mockIPC(() => {
+      throw { code: "pin_wait", message: "wait", retryAfterSecs: 8 };
+    });
+    await expect(new TauriBackend().pinUnlock("1")).rejects.toEqual({ code: "pin_wait", message: "wait", param: null, retryAfterSecs: 8 });
+    expect(toIpcError("boom")).toEqual({ code: "internal", message: "boom", param: null, retryAfterSecs: null });
+    expect(toIpcError(new Error("x")).message).toBe("x");
+  });
+
+  it("listens to the engine's events", async () => {
+    mockIPC(() => null, { shouldMockEvents: true });
+    let n = 0;
+    const stop = await new TauriBackend().onSessionsChanged(() => n++);
+    await emit("sessions-changed");
+    expect(n).toBe(1);
+    stop();
+  });
+});

@@ -1,0 +1,128 @@
+// The UI's only door to the engine. `invoke` and `listen` appear nowhere else.
+//
+// `Backend` is an interface so another transport (a till talking to another till's engine over
+// the LAN, the mock harness, unit tests) can slot in without touching a component.
+import { invoke } from "@tauri-apps/api/core";
+import { listen } from "@tauri-apps/api/event";
+import type {
+  AppInfo,
+  ChainStatus,
+  IpcError,
+  NetworkPreset,
+  NewPhrase,
+  RpcCheck,
+  SaleSummary,
+  SaleView,
+  Settings,
+  SetupRequest,
+  SetupState,
+  WalletInfo,
+  WordAnswer,
+} from "./gen/ipc";
+
+export type { IpcError };
+
+/** Stops listening. */
+export type Unlisten = () => void;
+
+export interface Backend {
+  appInfo(): Promise<AppInfo>;
+  walletStatus(): Promise<WalletInfo | null>;
+  chainStatus(): Promise<ChainStatus[]>;
+
+  setupState(): Promise<SetupState>;
+  setupPresets(): Promise<NetworkPreset[]>;
+  walletGenerate(): Promise<NewPhrase>;
+  walletConfirm(answers: WordAnswer[], account: number): Promise<WalletInfo>;
+  walletImport(phrase: string, passphrase: string, account: number): Promise<WalletInfo>;
+  rpcTest(url: string, chainId: number): Promise<RpcCheck>;
+  setupFinish(req: SetupRequest): Promise<AppInfo>;
+
+  pinUnlock(pin: string): Promise<void>;
+  lock(): Promise<void>;
+  ownerUnlocked(): Promise<boolean>;
+  settingsGet(): Promise<Settings>;
+  settingsSave(settings: Settings): Promise<Settings>;
+
+  createSession(amount: string, network: string, asset: string): Promise<SaleView>;
+  getSession(id: string): Promise<SaleView>;
+  cancelSession(id: string): Promise<SaleView>;
+  recentSales(limit: number): Promise<SaleSummary[]>;
+  setCurrentSale(id: string | null): Promise<void>;
+  currentSale(): Promise<SaleView | null>;
+  openCustomerDisplay(): Promise<void>;
+
+  /** A payment, a block or a commit happened: refresh what is on screen. */
+  onSessionsChanged(f: () => void): Promise<Unlisten>;
+  /** The cashier put another sale on screen (the customer display follows). */
+  onCurrentSaleChanged(f: () => void): Promise<Unlisten>;
+}
+
+/** Whatever a command rejected with, as an `IpcError` (the engine sends one; anything else is
+ *  wrapped so the UI can always show `message` and switch on `code`). */
+export function toIpcError(e: unknown): IpcError {
+  if (e && typeof e === "object") {
+    const o = e as Record<string, unknown>;
+    if (typeof o.code === "string" || typeof o.message === "string") {
+      return {
+        code: typeof o.code === "string" ? o.code : "internal",
+        message: typeof o.message === "string" ? o.message : String(o.code),
+        param: typeof o.param === "string" ? o.param : null,
+        retryAfterSecs: typeof o.retryAfterSecs === "number" ? o.retryAfterSecs : null,
+      };
+    }
+    if (e instanceof Error) return { code: "internal", message: e.message, param: null, retryAfterSecs: null };
+  }
+  return { code: "internal", message: String(e), param: null, retryAfterSecs: null };
+}
+
+export function isIpcError(e: unknown): e is IpcError {
+  return !!e && typeof e === "object" && typeof (e as IpcError).code === "string" && typeof (e as IpcError).message === "string";
+}
+
+/** `invoke` with rejections normalized to `IpcError`. */
+async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(cmd, args);
+  } catch (e) {
+    throw toIpcError(e);
+  }
+}
+
+function on(event: string, f: () => void): Promise<Unlisten> {
+  return listen(event, () => f());
+}
+
+/** The engine in this process, over Tauri IPC. Argument objects are camelCase, as Tauri passes them. */
+export class TauriBackend implements Backend {
+  appInfo = () => call<AppInfo>("app_info");
+  walletStatus = () => call<WalletInfo | null>("wallet_status");
+  chainStatus = () => call<ChainStatus[]>("chain_status");
+
+  setupState = () => call<SetupState>("setup_state");
+  setupPresets = () => call<NetworkPreset[]>("setup_presets");
+  walletGenerate = () => call<NewPhrase>("wallet_generate");
+  walletConfirm = (answers: WordAnswer[], account: number) => call<WalletInfo>("wallet_confirm", { answers, account });
+  walletImport = (phrase: string, passphrase: string, account: number) =>
+    call<WalletInfo>("wallet_import", { phrase, passphrase, account });
+  rpcTest = (url: string, chainId: number) => call<RpcCheck>("rpc_test", { url, chainId });
+  setupFinish = (req: SetupRequest) => call<AppInfo>("setup_finish", { req });
+
+  pinUnlock = async (pin: string) => void (await call<null>("pin_unlock", { pin }));
+  lock = async () => void (await call<null>("lock"));
+  ownerUnlocked = () => call<boolean>("owner_unlocked");
+  settingsGet = () => call<Settings>("settings_get");
+  settingsSave = (settings: Settings) => call<Settings>("settings_save", { settings });
+
+  createSession = (amount: string, network: string, asset: string) =>
+    call<SaleView>("create_session", { amount, network, asset });
+  getSession = (id: string) => call<SaleView>("get_session", { id });
+  cancelSession = (id: string) => call<SaleView>("cancel_session", { id });
+  recentSales = (limit: number) => call<SaleSummary[]>("recent_sales", { limit });
+  setCurrentSale = async (id: string | null) => void (await call<null>("set_current_sale", { id }));
+  currentSale = () => call<SaleView | null>("current_sale");
+  openCustomerDisplay = async () => void (await call<null>("open_customer_display"));
+
+  onSessionsChanged = (f: () => void) => on("sessions-changed", f);
+  onCurrentSaleChanged = (f: () => void) => on("current-sale-changed", f);
+}

@@ -1,0 +1,321 @@
+// A Backend with fake data, for unit tests and the mock harness (never in the production bundle).
+import type {
+  AppInfo,
+  ChainStatus,
+  CheckoutSession,
+  NetworkPreset,
+  NewPhrase,
+  RpcCheck,
+  SaleSummary,
+  SaleView,
+  Settings,
+  SetupRequest,
+  SetupState,
+  Status,
+  WalletInfo,
+  WordAnswer,
+} from "../lib/gen/ipc";
+import { type Backend, type IpcError, type Unlisten } from "../lib/ipc";
+
+export const err = (code: string, message: string, param: string | null = null, retryAfterSecs: number | null = null): IpcError => ({
+  code,
+  message,
+  param,
+  retryAfterSecs,
+});
+
+export const INFO: AppInfo = {
+  storeName: "Corner Coffee",
+  currency: "USD",
+  minorUnits: 2,
+  networks: [
+    { id: "local", name: "Local devnet", test: true, confirmations: 3, assets: [{ symbol: "ETH", decimals: 18, native: true }, { symbol: "USDC", decimals: 6, native: false }] },
+    { id: "base", name: "Base", test: false, confirmations: 3, assets: [{ symbol: "ETH", decimals: 18, native: true }, { symbol: "USDC", decimals: 6, native: false }] },
+  ],
+  version: "0.1.0",
+  apiError: null,
+  apiUrl: "http://127.0.0.1:8787",
+  sound: true,
+};
+
+export const WALLET: WalletInfo = {
+  xpub: "xpub6CUGRUonZSQ4TWtTMmzXdrXDtypWKiKrhko4egpiMZbpiaQL2jkwSB1icqYh2cfDfVxdx4df189oLKnC5fSwqPfgyP3hooxujYzAu3fDVmz",
+  account: 0,
+  addresses: [{ index: 0, address: "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266" }],
+  nextIndex: 1,
+  keychain: { state: "present" },
+};
+
+export const CHAINS: ChainStatus[] = [
+  { network: "local", chainId: 31337, connected: true, rpcUrl: "ws://127.0.0.1:8545", head: 1234, processed: 1234, lag: 0, error: null, updatedAt: "2026-11-01T12:00:00Z" },
+  { network: "base", chainId: 8453, connected: true, rpcUrl: "https://mainnet.base.org", head: 22_451_907, processed: 22_451_907, lag: 0, error: null, updatedAt: "2026-11-01T12:00:00Z" },
+];
+
+export const PRESETS: NetworkPreset[] = [
+  { id: "ethereum", name: "Ethereum", chainId: 1, test: false, nativeSymbol: "ETH", usdc: "0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48", confirmations: 3, blockSeconds: 12, suggestedRpcUrl: "https://ethereum-rpc.publicnode.com" },
+  { id: "base", name: "Base", chainId: 8453, test: false, nativeSymbol: "ETH", usdc: "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913", confirmations: 10, blockSeconds: 2, suggestedRpcUrl: "https://mainnet.base.org" },
+  { id: "arbitrum", name: "Arbitrum One", chainId: 42161, test: false, nativeSymbol: "ETH", usdc: "0xaf88d065e77c8cC2239327C5EDb3A432268e5831", confirmations: 20, blockSeconds: 0.25, suggestedRpcUrl: "https://arb1.arbitrum.io/rpc" },
+  { id: "optimism", name: "OP Mainnet", chainId: 10, test: false, nativeSymbol: "ETH", usdc: "0x0b2C639c533813f4Aa9D7837CAf62653d097Ff85", confirmations: 10, blockSeconds: 2, suggestedRpcUrl: "https://mainnet.optimism.io" },
+  { id: "polygon", name: "Polygon PoS", chainId: 137, test: false, nativeSymbol: "POL", usdc: "0x3c499c542cEF5E3811e1192ce70d8cC03d5c3359", confirmations: 30, blockSeconds: 2, suggestedRpcUrl: "https://polygon-rpc.com" },
+  { id: "sepolia", name: "Sepolia (test)", chainId: 11155111, test: true, nativeSymbol: "ETH", usdc: "0x1c7D4B196Cb0C7B01d743Fbc6116a902379C7238", confirmations: 2, blockSeconds: 12, suggestedRpcUrl: "https://ethereum-sepolia-rpc.publicnode.com" },
+  { id: "base-sepolia", name: "Base Sepolia (test)", chainId: 84532, test: true, nativeSymbol: "ETH", usdc: "0x036CbD53842c5426634e7929541eC2318f3dCF7e", confirmations: 2, blockSeconds: 2, suggestedRpcUrl: "https://sepolia.base.org" },
+  { id: "local", name: "Local devnet", chainId: 31337, test: true, nativeSymbol: "ETH", usdc: null, confirmations: 3, blockSeconds: 1, suggestedRpcUrl: "ws://127.0.0.1:8545" },
+];
+
+export const WORDS =
+  "legal winner thank year wave sausage worth useful legal winner thank year wave sausage worth useful legal winner thank year wave sausage worth title".split(" ");
+
+export const SETTINGS: Settings = {
+  storeName: "Corner Coffee",
+  currency: "USD",
+  expiryMinutes: 15,
+  lateGraceMinutes: 10,
+  underpaidTolerancePercent: "0",
+  apiBind: "127.0.0.1:8787",
+  publicUrl: "http://127.0.0.1:8787",
+  sound: true,
+  networks: [
+    { id: "local", name: "Local devnet", chainId: 31337, mode: "test", rpcShown: "ws://127.0.0.1", rpcUrl: null, confirmations: 3 },
+    { id: "base", name: "Base", chainId: 8453, mode: "live", rpcShown: "https://base-mainnet.g.alchemy.com", rpcUrl: null, confirmations: 3 },
+  ],
+};
+
+/** A QR-looking SVG (finder patterns + pseudo-random modules), like the engine's `qrSvg`. */
+export function fakeQr(seed: string): string {
+  const n = 41;
+  let h = 2166136261;
+  for (const c of seed) h = Math.imul(h ^ c.charCodeAt(0), 16777619);
+  const rand = () => ((h = Math.imul(h ^ (h >>> 13), 1274126177) >>> 0) & 0xffff) / 0xffff;
+  const finder = (x: number, y: number) => {
+    for (const [fx, fy] of [[0, 0], [n - 7, 0], [0, n - 7]]) {
+      const dx = x - fx, dy = y - fy;
+      if (dx >= -1 && dx <= 7 && dy >= -1 && dy <= 7) {
+        if (dx < 0 || dy < 0 || dx > 6 || dy > 6) return 0;
+        const ring = Math.min(dx, dy, 6 - dx, 6 - dy);
+        return ring === 1 ? 0 : 1;
+      }
+    }
+    return -1;
+  };
+  let d = "";
+  for (let y = 0; y < n; y++)
+    for (let x = 0; x < n; x++) {
+      const f = finder(x, y);
+      if (f === 1 || (f === -1 && (y === 6 ? x % 2 === 0 : x === 6 ? y % 2 === 0 : rand() > 0.5))) d += `M${x + 4} ${y + 4}h1v1h-1z`;
+    }
+  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${n + 8} ${n + 8}" shape-rendering="crispEdges"><rect width="100%" height="100%" fill="#fff"/><path fill="#000" d="${d}"/></svg>`;
+}
+
+const ADDRESS = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
+
+/** A session view in the given state, as the engine would send it. */
+export function makeView(status: Status, o: { id?: string; now?: number; asset?: "ETH" | "USDC" } = {}): SaleView {
+  const now = o.now ?? Date.now();
+  const id = o.id ?? "cs_01JD3Q8Z6W7N5K2M4P9R0T1V3X";
+  const usdc = o.asset === "USDC";
+  const sym = usdc ? "USDC" : "ETH";
+  const asset = usdc ? { symbol: "USDC", decimals: 6, contract: "0x5FbDB2315678afecb367f032d93F642f64180aa3" } : { symbol: "ETH", decimals: 18, contract: null };
+  const amount = usdc ? { atomic: "12500000", value: "12.5" } : { atomic: "4167000000000000", value: "0.004167" };
+  const zero = { atomic: "0", value: "0" };
+  const part = usdc ? { atomic: "10000000", value: "10" } : { atomic: "3000000000000000", value: "0.003" };
+  const rest = usdc ? { atomic: "2500000", value: "2.5" } : { atomic: "1167000000000000", value: "0.001167" };
+  const over = usdc ? { atomic: "15000000", value: "15" } : { atomic: "5000000000000000", value: "0.005" };
+  const overage = usdc ? { atomic: "2500000", value: "2.5" } : { atomic: "833000000000000", value: "0.000833" };
+  const received: Record<Status, typeof amount> = {
+    pending: zero, detected: zero, underpaid: part, paid: amount, overpaid: over, paid_late: amount, expired: zero, canceled: zero,
+  };
+  const confs: Record<Status, number> = { pending: 0, detected: 1, underpaid: 3, paid: 3, overpaid: 3, paid_late: 3, expired: 0, canceled: 0 };
+  const rec = received[status];
+  const due = status === "underpaid" ? rest : status === "pending" || status === "detected" || status === "expired" || status === "canceled" ? amount : zero;
+  const payment = (amt: typeof amount, extra = false, a = asset) => ({
+    txHash: "0x8f3c2a51e4b79d0c6a1f2e3d4c5b6a798a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d",
+    logIndex: a.contract ? 0 : null,
+    from: "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC",
+    blockNumber: 1232,
+    blockHash: "0x01",
+    asset: a,
+    amount: amt,
+    confirmations: confs[status],
+    seenAt: new Date(now - 60_000).toISOString(),
+    blockTimestamp: new Date(now - 55_000).toISOString(),
+    extra,
+  });
+  const payments = status === "detected" ? [payment(amount)] : rec.atomic !== "0" ? [payment(rec)] : [];
+  const extras: SaleView["extras"] = [];
+  if (status === "overpaid") {
+    const usdcRef = { symbol: "USDC", decimals: 6, contract: "0x5FbDB2315678afecb367f032d93F642f64180aa3" };
+    payments.push(payment({ atomic: "5000000", value: "5" }, true, usdcRef));
+    extras.push({ asset: usdcRef, amount: { atomic: "5000000", value: "5" } });
+  }
+  const open = status === "pending" || status === "detected" || status === "underpaid";
+  const expires = status === "expired" || status === "canceled" ? now - 60_000 : now + 14 * 60_000 + 32_000;
+  const session: CheckoutSession = {
+    id,
+    object: "checkout_session",
+    status,
+    livemode: false,
+    checkoutUrl: `http://127.0.0.1:8787/checkout/${id}`,
+    network: { id: "local", chainId: 31337, name: "Local devnet" },
+    asset,
+    address: ADDRESS,
+    amount,
+    amountReceived: rec,
+    amountDue: due,
+    fiat: { amount: "12.50", currency: "USD" },
+    rate: usdc ? "1.00" : "3000.00",
+    paymentUri: `ethereum:${ADDRESS}@31337?value=${due.atomic}`,
+    confirmations: confs[status],
+    requiredConfirmations: 3,
+    payments,
+    metadata: {},
+    successUrl: null,
+    expiresAt: new Date(expires).toISOString(),
+    createdAt: new Date(now - 30_000).toISOString(),
+    paidAt: status === "paid" || status === "overpaid" || status === "paid_late" ? new Date(now).toISOString() : null,
+  };
+  return {
+    session,
+    qrSvg: fakeQr(session.paymentUri + sym),
+    open,
+    paid: status === "paid" || status === "overpaid" || status === "paid_late",
+    overage: status === "overpaid" ? overage : null,
+    refundDue: status === "expired" && rec.atomic !== "0" ? rec : null,
+    extras,
+  };
+}
+
+export const RECENT: SaleSummary[] = (
+  [
+    ["paid", "4.20", "0.0014", "ETH"],
+    ["underpaid", "18.00", "18", "USDC"],
+    ["expired", "7.50", "0.0025", "ETH"],
+    ["overpaid", "3.80", "3.8", "USDC"],
+    ["canceled", "12.00", "0.004", "ETH"],
+  ] as const
+).map(([status, fiat, value, asset], i) => ({
+  id: `cs_recent${i}`,
+  status,
+  fiat: { amount: fiat, currency: "USD" },
+  amount: { atomic: "1", value },
+  asset,
+  createdAt: new Date(Date.now() - (i + 1) * 7 * 60_000).toISOString(),
+  livemode: false,
+  extras: status === "overpaid" ? 1 : 0,
+}));
+
+type Handlers = { [K in keyof Backend]?: Backend[K] };
+
+/** Fake engine: every call is recorded; any method can be overridden. */
+export class FakeBackend implements Backend {
+  calls: [string, unknown[]][] = [];
+  listeners: Record<string, Set<() => void>> = {};
+  setup: SetupState = { wallet: WALLET, configured: true };
+  current: SaleView | null = null;
+  sessions = new Map<string, SaleView>();
+  unlocked = false;
+  settings: Settings = structuredClone(SETTINGS);
+  info: AppInfo = structuredClone(INFO);
+  private seq = 0;
+
+  constructor(over: Handlers = {}) {
+    Object.assign(this, over);
+  }
+
+  emit(event: "sessions-changed" | "current-sale-changed"): void {
+    for (const f of this.listeners[event] ?? []) f();
+  }
+
+  /** Puts `view` in the store (as the engine would after a payment). */
+  put(view: SaleView): void {
+    this.sessions.set(view.session.id, view);
+    if (this.current?.session.id === view.session.id) this.current = view;
+  }
+
+  private rec(name: string, ...args: unknown[]) {
+    this.calls.push([name, args]);
+  }
+
+  private listen(event: string, f: () => void): Promise<Unlisten> {
+    (this.listeners[event] ??= new Set()).add(f);
+    return Promise.resolve(() => this.listeners[event].delete(f));
+  }
+
+  async appInfo() { this.rec("appInfo"); return this.info; }
+  async walletStatus() { this.rec("walletStatus"); return this.setup.wallet; }
+  async chainStatus() { this.rec("chainStatus"); return CHAINS; }
+  async setupState() { this.rec("setupState"); return this.setup; }
+  async setupPresets() { this.rec("setupPresets"); return PRESETS; }
+  async walletGenerate(): Promise<NewPhrase> { this.rec("walletGenerate"); return { words: WORDS, confirm: [3, 11, 20] }; }
+  async walletConfirm(answers: WordAnswer[], account: number) {
+    this.rec("walletConfirm", answers, account);
+    for (const a of answers) if (WORDS[a.index - 1] !== a.word) throw err("invalid_input", `word ${a.index} does not match the phrase`, `word-${a.index}`);
+    return { ...WALLET, account };
+  }
+  async walletImport(phrase: string, passphrase: string, account: number) {
+    this.rec("walletImport", phrase, passphrase, account);
+    const words = phrase.split(" ");
+    const bad = words.findIndex((w) => w.length < 3);
+    if (bad >= 0) throw err("invalid_input", `word ${bad + 1} is not a BIP39 English word`, "phrase");
+    return { ...WALLET, account };
+  }
+  async rpcTest(url: string, chainId: number): Promise<RpcCheck> {
+    this.rec("rpcTest", url, chainId);
+    if (url.includes("wrong")) return { chainId: 1, head: 21_000_000, matches: false, message: `the node is on chain 1, not ${chainId}` };
+    return { chainId: chainId, head: 1234, matches: true, message: "ok" };
+  }
+  async setupFinish(req: SetupRequest) {
+    this.rec("setupFinish", req);
+    this.setup = { wallet: WALLET, configured: true };
+    return { ...this.info, storeName: req.storeName, currency: req.currency };
+  }
+  async pinUnlock(pin: string) {
+    this.rec("pinUnlock", pin);
+    if (pin !== "123456") throw err("pin_wrong", "Wrong PIN.", null, 5);
+    this.unlocked = true;
+  }
+  async lock() { this.rec("lock"); this.unlocked = false; }
+  async ownerUnlocked() { this.rec("ownerUnlocked"); return this.unlocked; }
+  async settingsGet() {
+    this.rec("settingsGet");
+    if (!this.unlocked) throw err("locked", "Enter the owner PIN.");
+    return structuredClone(this.settings);
+  }
+  async settingsSave(s: Settings) {
+    this.rec("settingsSave", s);
+    if (!this.unlocked) throw err("locked", "Enter the owner PIN.");
+    if (s.expiryMinutes < 1 || s.expiryMinutes > 1440) throw err("invalid_input", "expiry must be between 1 and 1440 minutes", "expiryMinutes");
+    this.settings = { ...s, networks: s.networks.map((n) => ({ ...n, rpcUrl: null })) };
+    this.info = { ...this.info, storeName: s.storeName, sound: s.sound };
+    return structuredClone(this.settings);
+  }
+  async createSession(amount: string, network: string, asset: string) {
+    this.rec("createSession", amount, network, asset);
+    const v = makeView("pending", { id: `cs_${++this.seq}`, asset: asset === "USDC" ? "USDC" : "ETH" });
+    this.sessions.set(v.session.id, v);
+    return v;
+  }
+  async getSession(id: string) {
+    this.rec("getSession", id);
+    const v = this.sessions.get(id);
+    if (!v) throw err("not_found", `no session ${id}`);
+    return v;
+  }
+  async cancelSession(id: string) {
+    this.rec("cancelSession", id);
+    const v = this.sessions.get(id);
+    if (!v) throw err("not_found", `no session ${id}`);
+    if (v.session.status !== "pending") throw err("invalid_state", "a payment was seen; the sale can no longer be canceled");
+    const c = { ...v, open: false, session: { ...v.session, status: "canceled" as const } };
+    this.sessions.set(id, c);
+    return c;
+  }
+  async recentSales(limit: number) { this.rec("recentSales", limit); return RECENT.slice(0, limit); }
+  async setCurrentSale(id: string | null) {
+    this.rec("setCurrentSale", id);
+    this.current = id ? (this.sessions.get(id) ?? null) : null;
+  }
+  async currentSale() { this.rec("currentSale"); return this.current; }
+  async openCustomerDisplay() { this.rec("openCustomerDisplay"); }
+  onSessionsChanged(f: () => void) { return this.listen("sessions-changed", f); }
+  onCurrentSaleChanged(f: () => void) { return this.listen("current-sale-changed", f); }
+}

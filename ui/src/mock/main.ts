@@ -1,0 +1,42 @@
+// Mock harness: the real App on a fake engine, one scene per URL (`/mock.html?scene=paid`,
+// `/mock.html?scene=detected#customer`). Served by `npx vite`; not part of the production build
+// (vite builds index.html only).
+import { mount } from "svelte";
+import App from "../App.svelte";
+import "../app.css";
+import type { Status } from "../lib/gen/ipc";
+import { FakeBackend, makeView } from "./fake";
+
+const params = new URLSearchParams(location.search);
+const scene = params.get("scene") ?? "entry";
+const fake = new FakeBackend();
+
+const statuses: Status[] = ["pending", "detected", "underpaid", "paid", "overpaid", "paid_late", "expired", "canceled"];
+
+if (scene === "setup") {
+  fake.setup = { wallet: null, configured: false };
+} else if (scene === "settings") {
+  fake.unlocked = true;
+} else if (scene === "no-sound") {
+  fake.info = { ...fake.info, sound: false };
+} else if (scene === "usd3") {
+  fake.info = { ...fake.info, currency: "BHD", minorUnits: 3 };
+} else if ((statuses as string[]).includes(scene) || scene === "expired-refund") {
+  const status = (scene === "expired-refund" ? "expired" : scene) as Status;
+  const v = makeView(status, { asset: params.get("asset") === "USDC" ? "USDC" : "ETH" });
+  if (scene === "expired-refund") {
+    v.session.amountReceived = { atomic: "3000000000000000", value: "0.003" };
+    v.refundDue = v.session.amountReceived;
+  }
+  fake.put(v);
+  fake.current = v;
+}
+
+// For the screenshot script and manual poking from the console.
+(window as unknown as { fake: FakeBackend; makeView: typeof makeView }).fake = fake;
+(window as unknown as { makeView: typeof makeView }).makeView = makeView;
+
+mount(App, {
+  target: document.getElementById("app")!,
+  props: { backend: fake, window: location.hash === "#customer" ? "customer" : "main" },
+});

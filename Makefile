@@ -13,7 +13,7 @@ APT_PACKAGES := pkg-config libssl-dev libwebkit2gtk-4.1-dev libgtk-3-dev libsoup
   chromium zbar-tools
 DEMO_DIR ?= $(ROOT)/.demo
 
-.PHONY: help deps apt-deps npm-deps cargo-tools ui build demo test lint test-rust test-ui test-e2e bench clean
+.PHONY: help deps apt-deps npm-deps cargo-tools ui build demo test lint test-rust test-ui test-e2e bench bench-window clean
 
 help:
 	@echo "make demo        install everything, set up a demo shop on a local devnet, open the app"
@@ -86,6 +86,12 @@ test-e2e: deps ui
 bench: deps ui
 	@$(MAKE) --no-print-directory apt-deps APT_PACKAGES=wrk
 	scripts/with-keyring.sh -- cargo run --release --no-default-features --example bench
+	@$(MAKE) --no-print-directory bench-window
+
+# The window's figures: cold start, Enter → QR painted, idle memory (release build, Xvfb).
+bench-window: deps ui
+	cargo build --release $(FEATURES)
+	xvfb-run -a -s "-screen 0 1920x1080x24" scripts/with-keyring.sh -- node scripts/bench-window.mjs
 
 clean:
 	rm -rf target ui/dist test-artifacts

@@ -2,8 +2,10 @@
 //! commands. Every command calls the service layer; this file only parses and prints.
 
 use crate::engine::checkout::model::CheckoutSession;
+use crate::engine::checkout::settle::Status;
 use crate::engine::checkout::{FiatInput, ListQuery, NewSession};
 use crate::engine::config::{Mode, CONFIG_FILE, DEFAULT_CONFIG};
+use crate::engine::ledger::SessionFilter;
 use crate::engine::service::default_data_dir;
 use crate::engine::webhooks::{self, Attempt};
 use crate::engine::{lock, logging, Error, Result, Service};
@@ -207,6 +209,21 @@ pub enum SessionsCmd {
         /// Print the API's JSON.
         #[arg(long)]
         json: bool,
+    },
+    /// Export sessions as CSV (SPEC §8), newest first: the same bytes as the dashboard's export.
+    Export {
+        /// Created on or after this day (UTC, YYYY-MM-DD).
+        #[arg(long)]
+        from: Option<String>,
+        /// Created on or before this day (UTC, YYYY-MM-DD).
+        #[arg(long)]
+        to: Option<String>,
+        /// Only this status.
+        #[arg(long)]
+        status: Option<String>,
+        /// Write here instead of standard output.
+        #[arg(long)]
+        output: Option<PathBuf>,
     },
 }
 
@@ -602,6 +619,41 @@ async fn sessions(svc: &Service, cmd: SessionsCmd) -> Result<()> {
             println!("Canceled {}.", s.id);
             Ok(())
         }
+        SessionsCmd::Export {
+            from,
+            to,
+            status,
+            output,
+        } => {
+            let status = status
+                .map(|s| {
+                    Status::parse(&s)
+                        .ok_or_else(|| Error::invalid("status", format!("unknown status `{s}`")))
+                })
+                .transpose()?;
+            let filter = SessionFilter {
+                status,
+                from,
+                to,
+                ..SessionFilter::default()
+            };
+            match output {
+                Some(path) => {
+                    let file = std::fs::File::create(&path).map_err(|e| {
+                        Error::invalid("output", format!("cannot write {}: {e}", path.display()))
+                    })?;
+                    let rows = svc
+                        .ledger_export(&filter, &mut std::io::BufWriter::new(file))
+                        .await?;
+                    eprintln!("{rows} sessions written to {}", path.display());
+                }
+                None => {
+                    svc.ledger_export(&filter, &mut std::io::BufWriter::new(std::io::stdout()))
+                        .await?;
+                }
+            }
+            Ok(())
+        }
     }
 }
 
@@ -613,7 +665,7 @@ async fn webhooks_cmd(svc: &Service, cmd: WebhooksCmd) -> Result<()> {
             events,
             json,
         } => {
-            let created = webhooks::add(svc, name.as_deref(), &url, events).await?;
+            let created = svc.webhooks_add(name.as_deref(), &url, events).await?;
             if json {
                 return print_json(&created);
             }
@@ -626,7 +678,7 @@ async fn webhooks_cmd(svc: &Service, cmd: WebhooksCmd) -> Result<()> {
             );
         }
         WebhooksCmd::List { json } => {
-            let list = webhooks::list(svc, None).await?;
+            let list = svc.webhooks_list(None).await?;
             if json {
                 return print_json(&list);
             }
@@ -649,11 +701,11 @@ async fn webhooks_cmd(svc: &Service, cmd: WebhooksCmd) -> Result<()> {
             }
         }
         WebhooksCmd::Remove { id } => {
-            let e = webhooks::remove(svc, &id, None).await?;
+            let e = svc.webhooks_remove(&id, None).await?;
             println!("Removed {} ({}).", e.id, e.url);
         }
         WebhooksCmd::Rotate { id } => {
-            let r = webhooks::rotate(svc, &id, None).await?;
+            let r = svc.webhooks_rotate(&id, None).await?;
             println!("{}", r.secret);
             eprintln!(
                 "New secret for {} (shown once). The previous secret keeps signing until {}.",
@@ -662,7 +714,7 @@ async fn webhooks_cmd(svc: &Service, cmd: WebhooksCmd) -> Result<()> {
             );
         }
         WebhooksCmd::Test { id } => {
-            let a = webhooks::send_test(svc, &id, None).await?;
+            let a = svc.webhooks_test(&id, None).await?;
             print_attempt(&a);
             if a.http_status.is_none_or(|s| !(200..300).contains(&s)) {
                 return Err(Error::Conflict(format!(
@@ -672,7 +724,7 @@ async fn webhooks_cmd(svc: &Service, cmd: WebhooksCmd) -> Result<()> {
             }
         }
         WebhooksCmd::Attempts { id, limit, json } => {
-            let page = webhooks::attempts(svc, &id, None, limit, None).await?;
+            let page = svc.webhooks_attempts(&id, None, limit, None).await?;
             if json {
                 return print_json(&page);
             }
@@ -684,10 +736,7 @@ async fn webhooks_cmd(svc: &Service, cmd: WebhooksCmd) -> Result<()> {
             }
         }
         WebhooksCmd::Resend { event, endpoint } => {
-            let attempts = match endpoint {
-                Some(ep) => vec![webhooks::resend(svc, &event, &ep, None).await?],
-                None => webhooks::resend_to_subscribers(svc, &event, None).await?,
-            };
+            let attempts = svc.events_resend(&event, endpoint.as_deref(), None).await?;
             for a in &attempts {
                 print_attempt(a);
             }

@@ -8,6 +8,7 @@ mod common;
 mod config;
 mod engine_lock;
 mod keys;
+mod ledger;
 mod modes;
 mod page;
 mod pruned;

@@ -344,3 +344,68 @@ async fn settings_are_validated_per_field_saved_with_comments_and_used_by_the_ne
         "Corner Coffee & Cake"
     );
 }
+
+#[tokio::test]
+async fn no_secret_reaches_the_window_after_its_first_showing() {
+    let anvil = Anvil::start(&[]);
+    let (_shop, svc) = new_install().await;
+    let stop = engine(&svc);
+    // The first (and only) showing of the phrase.
+    let shown = svc.wallet_generate().await.unwrap();
+    let answers: Vec<WordAnswer> = shown
+        .confirm
+        .iter()
+        .map(|&i| WordAnswer {
+            index: i,
+            word: shown.words[i as usize - 1].clone(),
+        })
+        .collect();
+    let mut seen =
+        vec![serde_json::to_value(svc.wallet_confirm(&answers, 0).await.unwrap()).unwrap()];
+    let keyed = format!("{}/?apikey=SECRETKEY123", anvil.url);
+    seen.push(serde_json::to_value(svc.rpc_check(&keyed, 31337).await.unwrap()).unwrap());
+    svc.setup_finish(&local_setup(&keyed, "97531864"))
+        .await
+        .unwrap();
+    let sale = svc
+        .sale_create(NewSession::for_amount("1.00"))
+        .await
+        .unwrap();
+    for _ in 0..100 {
+        if svc.chain_status().iter().any(|c| c.connected) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    seen.extend([
+        serde_json::to_value(svc.setup_state().await.unwrap()).unwrap(),
+        serde_json::to_value(svc.app_info().await.unwrap()).unwrap(),
+        serde_json::to_value(svc.settings_get().await.unwrap()).unwrap(),
+        serde_json::to_value(svc.chain_status()).unwrap(),
+        serde_json::to_value(&sale).unwrap(),
+        serde_json::to_value(svc.recent_sales(5).await.unwrap()).unwrap(),
+    ]);
+    // Errors the window shows carry no secret either.
+    for e in [
+        svc.pin_verify("00000000").await.unwrap_err(),
+        svc.rpc_check("http://127.0.0.1:9/?apikey=SECRETKEY123", 1)
+            .await
+            .unwrap_err(),
+        svc.wallet_confirm(&answers, 0).await.unwrap_err(),
+    ] {
+        seen.push(serde_json::Value::String(e.to_string()));
+    }
+    let all = serde_json::to_string(&seen).unwrap();
+    for window in shown.words.windows(3) {
+        assert!(
+            !all.contains(&window.join(" ")),
+            "phrase words reached the window: {all}"
+        );
+    }
+    assert!(!all.contains("97531864"), "the PIN reached the window");
+    assert!(
+        !all.contains("SECRETKEY123"),
+        "an RPC URL's key reached the window: {all}"
+    );
+    let _ = stop.send(());
+}

@@ -10,14 +10,22 @@ mod tests {
     };
     use crate::engine::checkout::settle::Status;
     use crate::engine::checkout::view::{ExtraFunds, SaleSummary, SaleView};
+    use crate::engine::keys::ApiKey;
+    use crate::engine::ledger::history::{
+        DeliveryLine, ExplorerLink, SessionDetail, TimelineEntry,
+    };
+    use crate::engine::ledger::totals::{AssetTotal, DayTotals, Totals};
+    use crate::engine::ledger::{LedgerPage, SessionFilter};
     use crate::engine::setup::presets::NetworkPreset;
     use crate::engine::setup::settings::{NetworkSettings, Settings};
     use crate::engine::setup::{
         NewPhrase, RpcCheck, SetupNetwork, SetupRequest, SetupState, WordAnswer,
     };
+    use crate::engine::simulate::SimulatedAmount;
     use crate::engine::till::{AppInfo, AssetInfo, NetworkInfo};
     use crate::engine::wallet::keychain::KeychainStatus;
     use crate::engine::wallet::{IndexedAddress, WalletInfo};
+    use crate::engine::webhooks::{Attempt, Endpoint, NewSecret};
     use ts_rs::TS;
 
     fn declare<T: TS>() -> String {
@@ -55,6 +63,21 @@ mod tests {
             declare::<NetworkSettings>(),
             declare::<Settings>(),
             declare::<super::super::commands::IpcError>(),
+            declare::<SessionFilter>(),
+            declare::<LedgerPage>(),
+            declare::<AssetTotal>(),
+            declare::<DayTotals>(),
+            declare::<Totals>(),
+            declare::<DeliveryLine>(),
+            declare::<TimelineEntry>(),
+            declare::<ExplorerLink>(),
+            declare::<SessionDetail>(),
+            declare::<SimulatedAmount>(),
+            declare::<Endpoint>(),
+            declare::<NewSecret>(),
+            declare::<Attempt>(),
+            declare::<ApiKey>(),
+            declare::<super::super::dashboard::CreatedKey>(),
         ];
         let text = format!(
             "// Generated from the Rust IPC types by `cargo test` (src-tauri/src/desktop/bindings.rs).\n\

@@ -2,6 +2,7 @@
 
 mod bindings;
 mod commands;
+mod dashboard;
 
 use crate::engine::{lock, run_until_shutdown, Error, Result, Service};
 use std::path::Path;
@@ -58,6 +59,8 @@ pub fn run(data_dir: &Path) -> Result<()> {
     let engine_lock = lock::acquire(data_dir, "the Chaintill window")?;
     let background = svc.clone();
     tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_opener::init())
         .manage(AppState {
             svc,
             owner: OwnerGate::default(),
@@ -87,6 +90,23 @@ pub fn run(data_dir: &Path) -> Result<()> {
             commands::set_current_sale,
             commands::current_sale,
             commands::open_customer_display,
+            dashboard::ledger_find,
+            dashboard::ledger_totals,
+            dashboard::session_detail,
+            dashboard::export_csv,
+            dashboard::open_explorer,
+            dashboard::simulate_payment,
+            dashboard::webhooks_list,
+            dashboard::webhooks_add,
+            dashboard::webhooks_test,
+            dashboard::webhooks_attempts,
+            dashboard::webhooks_rotate,
+            dashboard::webhooks_set_enabled,
+            dashboard::webhooks_remove,
+            dashboard::events_resend,
+            dashboard::keys_create,
+            dashboard::keys_list,
+            dashboard::keys_revoke,
         ])
         .setup(move |app| {
             tauri::async_runtime::spawn(forward_changes(

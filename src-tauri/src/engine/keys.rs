@@ -19,7 +19,7 @@ const SECRET_CHARS: usize = 32;
 const MAX_NAME: usize = 100;
 
 /// An API key as it may be shown: never the key itself.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct ApiKey {
     /// `key_…`.
@@ -27,6 +27,7 @@ pub struct ApiKey {
     /// The owner's label.
     pub name: String,
     /// Test keys see test objects only, live keys live ones.
+    #[ts(type = "\"test\" | \"live\"")]
     pub mode: Mode,
     /// Restricted keys may only create, read and cancel sessions.
     pub restricted: bool,

@@ -8,13 +8,17 @@ use crate::engine::clock::{Clock, SystemClock};
 use crate::engine::config::{Config, Mode};
 use crate::engine::idempotency::AnswerKey;
 use crate::engine::keys::{self, ApiKey};
+use crate::engine::ledger::history::SessionDetail;
+use crate::engine::ledger::totals::Totals;
+use crate::engine::ledger::{self, LedgerPage, SessionFilter};
 use crate::engine::setup::settings::{self, Settings};
 use crate::engine::setup::{
     self, NewPhrase, PendingPhrase, RpcCheck, SetupRequest, SetupState, WordAnswer,
 };
+use crate::engine::simulate::{self, SimulatedAmount};
 use crate::engine::till::{AppInfo, AssetInfo, NetworkInfo};
 use crate::engine::wallet::{self, WalletInfo};
-use crate::engine::{owner, store, Error, Result};
+use crate::engine::{events, owner, store, webhooks, Error, Result};
 use chrono::{DateTime, Utc};
 use sqlx::SqlitePool;
 use std::collections::BTreeMap;
@@ -453,5 +457,141 @@ impl Service {
             .iter()
             .map(SaleSummary::from)
             .collect())
+    }
+
+    /// Registers a live webhook endpoint for the owner; the secret is shown once.
+    pub async fn webhooks_add(
+        &self,
+        name: Option<&str>,
+        url: &str,
+        events: Option<Vec<String>>,
+    ) -> Result<webhooks::NewSecret> {
+        webhooks::add(self, name, url, events).await
+    }
+
+    /// Registers an endpoint of `mode` (an API key's); the secret is shown once.
+    pub async fn webhooks_add_in(
+        &self,
+        mode: Mode,
+        name: Option<&str>,
+        url: &str,
+        events: Option<Vec<String>>,
+    ) -> Result<webhooks::NewSecret> {
+        webhooks::add_in(self, mode, name, url, events).await
+    }
+
+    /// The webhook endpoints visible in `scope`, newest first.
+    pub async fn webhooks_list(&self, scope: Option<Mode>) -> Result<Vec<webhooks::Endpoint>> {
+        webhooks::list(self, scope).await
+    }
+
+    /// One webhook endpoint.
+    pub async fn webhooks_get(&self, id: &str, scope: Option<Mode>) -> Result<webhooks::Endpoint> {
+        webhooks::get(self, id, scope).await
+    }
+
+    /// Removes a webhook endpoint.
+    pub async fn webhooks_remove(
+        &self,
+        id: &str,
+        scope: Option<Mode>,
+    ) -> Result<webhooks::Endpoint> {
+        webhooks::remove(self, id, scope).await
+    }
+
+    /// Disables or re-enables a webhook endpoint.
+    pub async fn webhooks_set_enabled(
+        &self,
+        id: &str,
+        enabled: bool,
+        scope: Option<Mode>,
+    ) -> Result<webhooks::Endpoint> {
+        webhooks::set_enabled(self, id, enabled, scope).await
+    }
+
+    /// A new signing secret, shown once; the old one signs 24 hours more.
+    pub async fn webhooks_rotate(
+        &self,
+        id: &str,
+        scope: Option<Mode>,
+    ) -> Result<webhooks::NewSecret> {
+        webhooks::rotate(self, id, scope).await
+    }
+
+    /// Sends a `webhook.test` event to an endpoint now.
+    pub async fn webhooks_test(&self, id: &str, scope: Option<Mode>) -> Result<webhooks::Attempt> {
+        webhooks::send_test(self, id, scope).await
+    }
+
+    /// An endpoint's delivery log, newest first.
+    pub async fn webhooks_attempts(
+        &self,
+        id: &str,
+        scope: Option<Mode>,
+        limit: Option<i64>,
+        before: Option<i64>,
+    ) -> Result<Page<webhooks::Attempt>> {
+        webhooks::attempts(self, id, scope, limit, before).await
+    }
+
+    /// Delivers an event again now: to `endpoint`, or to every endpoint subscribed to it.
+    pub async fn events_resend(
+        &self,
+        event_id: &str,
+        endpoint: Option<&str>,
+        scope: Option<Mode>,
+    ) -> Result<Vec<webhooks::Attempt>> {
+        match endpoint {
+            Some(ep) => Ok(vec![webhooks::resend(self, event_id, ep, scope).await?]),
+            None => webhooks::resend_to_subscribers(self, event_id, scope).await,
+        }
+    }
+
+    /// One event.
+    pub async fn events_get(&self, id: &str, scope: Option<Mode>) -> Result<events::Event> {
+        events::get(&self.pool, id, scope).await
+    }
+
+    /// A page of events.
+    pub async fn events_list(
+        &self,
+        q: &events::EventQuery,
+        scope: Option<Mode>,
+    ) -> Result<Page<events::Event>> {
+        events::list(&self.pool, q, scope).await
+    }
+
+    /// The owner's ledger: sessions matching `filter`, newest first.
+    pub async fn ledger_find(
+        &self,
+        filter: &SessionFilter,
+        limit: i64,
+        starting_after: Option<&str>,
+    ) -> Result<LedgerPage> {
+        ledger::find(self, filter, limit, starting_after).await
+    }
+
+    /// Totals of the sessions matching `filter` (per day and asset, and the summary).
+    pub async fn ledger_totals(&self, filter: &SessionFilter) -> Result<Totals> {
+        ledger::totals::totals(self, filter).await
+    }
+
+    /// Everything about one session: its rules, timeline, deliveries and explorer links.
+    pub async fn ledger_detail(&self, id: &str) -> Result<SessionDetail> {
+        ledger::history::detail(self, id).await
+    }
+
+    /// Writes the CSV export of SPEC §8 of the sessions matching `filter`; returns the rows.
+    pub async fn ledger_export(
+        &self,
+        filter: &SessionFilter,
+        out: &mut impl std::io::Write,
+    ) -> Result<u64> {
+        ledger::export::write_csv(self, filter, out).await
+    }
+
+    /// Test mode: pays an open test session from the devnet's funded account.
+    pub async fn simulate_payment(&self, id: &str, how: SimulatedAmount) -> Result<String> {
+        simulate::pay(self, id, how).await
     }
 }

@@ -5,8 +5,8 @@ use super::guard::Caller;
 use super::input::{int_param, json, query, PathId};
 use super::{ok, ApiState};
 use crate::engine::checkout::Page;
-use crate::engine::events::{self, Event, EventQuery};
-use crate::engine::webhooks::{self, Attempt};
+use crate::engine::events::{Event, EventQuery};
+use crate::engine::webhooks::Attempt;
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::response::Response;
@@ -49,7 +49,7 @@ pub async fn list(
         limit: int_param(&p, "limit")?,
         starting_after: p.get("startingAfter").cloned(),
     };
-    ok(&events::list(st.svc.pool(), &q, caller.scope()).await?)
+    ok(&st.svc.events_list(&q, caller.scope()).await?)
 }
 
 /// Retrieve an event
@@ -67,7 +67,7 @@ pub async fn get(
     Extension(caller): Extension<Caller>,
     PathId(id): PathId,
 ) -> Result<Response, ApiError> {
-    ok(&events::get(st.svc.pool(), &id, caller.scope()).await?)
+    ok(&st.svc.events_get(&id, caller.scope()).await?)
 }
 
 /// Resend an event
@@ -95,11 +95,11 @@ pub async fn resend(
 ) -> Result<Response, ApiError> {
     let req: Resend = json(&body)?;
     let scope = caller.scope();
-    let event = events::get(st.svc.pool(), &id, scope).await?;
-    let data = match req.endpoint {
-        Some(ep) => vec![webhooks::resend(&st.svc, &event.id, &ep, scope).await?],
-        None => webhooks::resend_to_subscribers(&st.svc, &event.id, scope).await?,
-    };
+    let event = st.svc.events_get(&id, scope).await?;
+    let data = st
+        .svc
+        .events_resend(&event.id, req.endpoint.as_deref(), scope)
+        .await?;
     ok(&Page {
         object: "list",
         data,

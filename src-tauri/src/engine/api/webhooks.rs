@@ -70,13 +70,9 @@ pub async fn create(
             "name must not be empty",
         ));
     }
-    let ep = webhooks::add_in(
-        &st.svc,
-        caller.0.mode,
-        Some(&req.name),
-        &req.url,
-        req.events,
-    );
+    let ep = st
+        .svc
+        .webhooks_add_in(caller.0.mode, Some(&req.name), &req.url, req.events);
     ok(&ep.await?)
 }
 
@@ -94,7 +90,7 @@ pub async fn list(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     query(raw.as_deref(), &[])?;
-    let data = webhooks::list(&st.svc, caller.scope()).await?;
+    let data = st.svc.webhooks_list(caller.scope()).await?;
     ok(&Page {
         object: "list",
         data,
@@ -117,7 +113,7 @@ pub async fn get(
     Extension(caller): Extension<Caller>,
     PathId(id): PathId,
 ) -> Result<Response, ApiError> {
-    ok(&webhooks::get(&st.svc, &id, caller.scope()).await?)
+    ok(&st.svc.webhooks_get(&id, caller.scope()).await?)
 }
 
 /// Delete a webhook endpoint
@@ -137,7 +133,7 @@ pub async fn delete(
     Extension(caller): Extension<Caller>,
     PathId(id): PathId,
 ) -> Result<Response, ApiError> {
-    let ep = webhooks::remove(&st.svc, &id, caller.scope()).await?;
+    let ep = st.svc.webhooks_remove(&id, caller.scope()).await?;
     ok(&Deleted {
         id: ep.id,
         object: "webhook_endpoint",
@@ -166,7 +162,7 @@ pub async fn rotate(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     json::<super::Empty>(&body)?;
-    ok(&webhooks::rotate(&st.svc, &id, caller.scope()).await?)
+    ok(&st.svc.webhooks_rotate(&id, caller.scope()).await?)
 }
 
 /// Send a test event
@@ -190,7 +186,7 @@ pub async fn test(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     json::<super::Empty>(&body)?;
-    ok(&webhooks::send_test(&st.svc, &id, caller.scope()).await?)
+    ok(&st.svc.webhooks_test(&id, caller.scope()).await?)
 }
 
 /// The delivery log of an endpoint
@@ -221,5 +217,8 @@ pub async fn attempts(
         .map(|c| webhooks::parse_attempt_id(c))
         .transpose()?;
     let limit = int_param(&p, "limit")?;
-    ok(&webhooks::attempts(&st.svc, &id, caller.scope(), limit, before).await?)
+    ok(&st
+        .svc
+        .webhooks_attempts(&id, caller.scope(), limit, before)
+        .await?)
 }

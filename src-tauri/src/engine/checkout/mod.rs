@@ -362,7 +362,7 @@ pub(crate) async fn row(conn: &mut SqliteConnection, id: &str) -> Result<Option<
 
 /// Sessions (`s`) with their network's chain head and their payments as JSON, so a session
 /// loads in one statement: every statement is a round trip to SQLite's worker thread.
-const SELECT_FULL: &str = "SELECT s.*, (SELECT head FROM chain_state c WHERE c.network_id = s.network_id) AS chain_head, \
+pub(crate) const SELECT_FULL: &str = "SELECT s.*, (SELECT head FROM chain_state c WHERE c.network_id = s.network_id) AS chain_head, \
      (SELECT json_group_array(json_object('tx_hash', tx_hash, 'log_index', log_index, 'from_address', from_address, \
              'block_number', block_number, 'block_hash', block_hash, 'amount_atomic', amount_atomic, \
              'seen_at', seen_at, 'block_timestamp', block_timestamp, 'late_notified', late_notified, \
@@ -373,7 +373,7 @@ const SELECT_FULL: &str = "SELECT s.*, (SELECT head FROM chain_state c WHERE c.n
 
 /// One row of [`SELECT_FULL`].
 #[derive(sqlx::FromRow)]
-struct FullRow {
+pub(crate) struct FullRow {
     #[sqlx(flatten)]
     row: SessionRow,
     chain_head: Option<i64>,
@@ -381,7 +381,7 @@ struct FullRow {
 }
 
 impl FullRow {
-    fn view(&self, svc: &Service) -> Result<CheckoutSession> {
+    pub(crate) fn view(&self, svc: &Service) -> Result<CheckoutSession> {
         let payments: Vec<PaymentRow> = serde_json::from_str(&self.payments_json).map_err(|e| {
             Error::Storage(format!("payments of {} are unreadable: {e}", self.row.id))
         })?;
@@ -455,6 +455,17 @@ pub async fn get(svc: &Service, id: &str, scope: Option<Mode>) -> Result<Checkou
     Ok(s)
 }
 
+/// The creation order (`seq`) of the session `cursor` names; `param` names it in errors.
+pub(crate) async fn seq_of(conn: &mut SqliteConnection, cursor: &str, param: &str) -> Result<i64> {
+    let id = SessionId::parse(cursor)
+        .map_err(|_| Error::invalid(param, format!("{param} is not a session id")))?;
+    sqlx::query_scalar("SELECT seq FROM checkout_sessions WHERE id = ?")
+        .bind(id.as_str())
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| Error::invalid(param, format!("no such session: {id}")))
+}
+
 /// Sessions newest first, with an optional status filter and cursor.
 pub async fn list(
     svc: &Service,
@@ -478,16 +489,7 @@ pub async fn list(
     let mut conn = svc.pool().acquire().await?;
     let before = match &q.starting_after {
         None => i64::MAX,
-        Some(cursor) => {
-            let id = SessionId::parse(cursor).map_err(|_| {
-                Error::invalid("startingAfter", "startingAfter is not a session id")
-            })?;
-            sqlx::query_scalar("SELECT seq FROM checkout_sessions WHERE id = ?")
-                .bind(id.as_str())
-                .fetch_optional(&mut *conn)
-                .await?
-                .ok_or_else(|| Error::invalid("startingAfter", format!("no such session: {id}")))?
-        }
+        Some(cursor) => seq_of(&mut conn, cursor, "startingAfter").await?,
     };
     let livemode = scope.map(|m| m == Mode::Live);
     let rows: Vec<FullRow> = sqlx::query_as(&format!(

@@ -7,7 +7,18 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 /// A session's status (SPEC §4).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema, ts_rs::TS)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
+    ts_rs::TS,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// Waiting for payment.

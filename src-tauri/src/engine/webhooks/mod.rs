@@ -28,13 +28,14 @@ pub const ROTATION_OVERLAP_HOURS: i64 = 24;
 const MAX_NAME: usize = 100;
 
 /// An endpoint as shown: the secret only in [`NewSecret`], on creation and rotation.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct Endpoint {
     /// `we_…`.
     pub id: String,
     /// Always `"webhook_endpoint"`.
     #[schema(value_type = String)]
+    #[ts(type = "\"webhook_endpoint\"")]
     pub object: &'static str,
     /// The owner's label.
     pub name: String,
@@ -47,6 +48,7 @@ pub struct Endpoint {
     pub livemode: bool,
     /// `enabled` or `disabled`.
     #[schema(value_type = String)]
+    #[ts(type = "\"enabled\" | \"disabled\"")]
     pub status: &'static str,
     /// Why it was disabled (e.g. the receiver answered 410 Gone).
     pub disabled_reason: Option<String>,
@@ -57,7 +59,7 @@ pub struct Endpoint {
 }
 
 /// An endpoint with its secret, returned once.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct NewSecret {
     /// The endpoint.
@@ -68,26 +70,31 @@ pub struct NewSecret {
 }
 
 /// One logged delivery attempt.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct Attempt {
     /// `att_<n>`: the attempt's id, the cursor of the delivery log.
     #[serde(serialize_with = "ser_attempt_id")]
     #[schema(value_type = String)]
+    #[ts(type = "string")]
     pub id: i64,
     /// The event delivered.
     pub event_id: String,
     /// The endpoint.
     pub endpoint_id: String,
     /// 1 for the first attempt of a delivery.
+    #[ts(type = "number")]
     pub attempt: i64,
     /// Start time (ms), shown as RFC 3339.
     #[serde(serialize_with = "ser_time")]
     #[schema(value_type = String)]
+    #[ts(type = "string")]
     pub started_at: i64,
     /// How long it took.
+    #[ts(type = "number")]
     pub duration_ms: i64,
     /// HTTP status, if a response arrived.
+    #[ts(type = "number | null")]
     pub http_status: Option<i64>,
     /// What went wrong, if no 2xx arrived.
     pub error: Option<String>,
@@ -96,6 +103,7 @@ pub struct Attempt {
     /// When the next attempt is due (ms), if one is scheduled.
     #[serde(serialize_with = "ser_opt_time")]
     #[schema(value_type = Option<String>)]
+    #[ts(type = "string | null")]
     pub next_retry_at: Option<i64>,
 }
 
@@ -290,6 +298,30 @@ pub async fn list(svc: &Service, scope: Option<Mode>) -> Result<Vec<Endpoint>> {
     .into_iter()
     .map(|r| r.view(now))
     .collect())
+}
+
+/// Disables (`enabled = false`) or re-enables an endpoint. A disabled endpoint gets no new
+/// deliveries and its queued ones wait; enabling it lets them go out again.
+pub async fn set_enabled(
+    svc: &Service,
+    id: &str,
+    enabled: bool,
+    scope: Option<Mode>,
+) -> Result<Endpoint> {
+    let ep = get(svc, id, scope).await?;
+    let q = if enabled {
+        sqlx::query(
+            "UPDATE webhook_endpoints SET disabled_at = NULL, disabled_reason = NULL WHERE id = ?",
+        )
+        .bind(&ep.id)
+    } else {
+        sqlx::query("UPDATE webhook_endpoints SET disabled_at = ?, disabled_reason = 'disabled by the owner' WHERE id = ? AND disabled_at IS NULL")
+            .bind(svc.now().timestamp_millis())
+            .bind(&ep.id)
+    };
+    svc.write_one(q).await?;
+    svc.outbox_changed();
+    get(svc, &ep.id, scope).await
 }
 
 /// Removes an endpoint; its queued deliveries are canceled (the attempt log is kept).

@@ -562,3 +562,409 @@ networks: Array<NetworkSettings>, };
  * naming the field at fault, and `retryAfterSecs` when trying again later may work.
  */
 export type IpcError = { code: string, message: string, param: string | null, retryAfterSecs: number | null, };
+
+/**
+ * Which sessions to show. Every field is optional; they combine with AND.
+ */
+export type SessionFilter = { 
+/**
+ * One status.
+ */
+status: Status | null, 
+/**
+ * Only sessions that need the owner: underpaid, overpaid, paid late, expired with funds
+ * received, or with extra payments.
+ */
+attention: boolean, 
+/**
+ * Created on or after this day (UTC, `YYYY-MM-DD`).
+ */
+from: string | null, 
+/**
+ * Created on or before this day (UTC, `YYYY-MM-DD`).
+ */
+to: string | null, 
+/**
+ * One network id.
+ */
+network: string | null, 
+/**
+ * One asset symbol.
+ */
+asset: string | null, 
+/**
+ * Live (`true`) or test (`false`) sessions only.
+ */
+livemode: boolean | null, 
+/**
+ * A session id, address, transaction hash or metadata value.
+ */
+search: string | null, };
+
+/**
+ * A page of the ledger.
+ */
+export type LedgerPage = { 
+/**
+ * Newest first.
+ */
+sessions: Array<CheckoutSession>, 
+/**
+ * Whether older sessions match too (ask again with the last id as `startingAfter`).
+ */
+hasMore: boolean, };
+
+/**
+ * What one asset brought in.
+ */
+export type AssetTotal = { 
+/**
+ * The network id.
+ */
+network: string, 
+/**
+ * The asset's symbol.
+ */
+asset: string, 
+/**
+ * Sessions created.
+ */
+sessions: number, 
+/**
+ * Of which count as paid (paid, overpaid, paid late).
+ */
+paid: number, 
+/**
+ * What arrived and counts, in the asset (a decimal string).
+ */
+received: string, 
+/**
+ * The fiat amounts of the paid sessions, at the rates quoted when they were created.
+ */
+paidFiat: string, };
+
+/**
+ * One day's totals.
+ */
+export type DayTotals = { 
+/**
+ * `YYYY-MM-DD` (UTC).
+ */
+day: string, 
+/**
+ * Per network and asset.
+ */
+assets: Array<AssetTotal>, };
+
+/**
+ * Totals over a filter's sessions: the end-of-day summary when the filter is one day.
+ */
+export type Totals = { 
+/**
+ * The fiat currency of `paidFiat` (the store's).
+ */
+currency: string, 
+/**
+ * Sessions selected.
+ */
+sessions: number, 
+/**
+ * Of which count as paid.
+ */
+paid: number, 
+/**
+ * Of which can still change (pending, detected, underpaid).
+ */
+open: number, 
+/**
+ * Of which need the owner (see the ledger's attention filter).
+ */
+attention: number, 
+/**
+ * The fiat amounts of the paid sessions.
+ */
+paidFiat: string, 
+/**
+ * Per network and asset, over the whole range.
+ */
+assets: Array<AssetTotal>, 
+/**
+ * Per day (newest first), per network and asset.
+ */
+days: Array<DayTotals>, };
+
+/**
+ * One delivery of an event to an endpoint, as the delivery log shows it.
+ */
+export type DeliveryLine = { 
+/**
+ * The endpoint.
+ */
+endpointId: string, 
+/**
+ * Its name.
+ */
+endpointName: string, 
+/**
+ * `pending`, `succeeded`, `failed` or `canceled`.
+ */
+status: string, 
+/**
+ * Attempts made.
+ */
+attempts: number, 
+/**
+ * The last attempt's HTTP status, if a response arrived.
+ */
+lastHttpStatus: number | null, 
+/**
+ * The last attempt's error, if no 2xx arrived.
+ */
+lastError: string | null, 
+/**
+ * When the next attempt is due (ISO 8601), if one is scheduled.
+ */
+nextAttemptAt: string | null, };
+
+/**
+ * One status change or other event of the session.
+ */
+export type TimelineEntry = { 
+/**
+ * `evt_…` (resend takes it).
+ */
+eventId: string, 
+/**
+ * `session.paid`, …
+ */
+kind: string, 
+/**
+ * When it was raised (ISO 8601).
+ */
+at: string, 
+/**
+ * Its webhook deliveries.
+ */
+deliveries: Array<DeliveryLine>, };
+
+/**
+ * A payment's link on the network's block explorer.
+ */
+export type ExplorerLink = { 
+/**
+ * The transaction.
+ */
+txHash: string, 
+/**
+ * Where to see it (https only).
+ */
+url: string, };
+
+/**
+ * Everything about one session.
+ */
+export type SessionDetail = { 
+/**
+ * The session and its rules.
+ */
+sale: SaleView, 
+/**
+ * Its events, oldest first.
+ */
+timeline: Array<TimelineEntry>, 
+/**
+ * Explorer links of its payments (none when the network has no explorer configured).
+ */
+explorer: Array<ExplorerLink>, };
+
+/**
+ * How much the simulated customer pays.
+ */
+export type SimulatedAmount = "exact" | "short" | "over";
+
+/**
+ * An endpoint as shown: the secret only in [`NewSecret`], on creation and rotation.
+ */
+export type Endpoint = { 
+/**
+ * `we_…`.
+ */
+id: string, 
+/**
+ * Always `"webhook_endpoint"`.
+ */
+object: "webhook_endpoint", 
+/**
+ * The owner's label.
+ */
+name: string, 
+/**
+ * Where events are POSTed.
+ */
+url: string, 
+/**
+ * `["*"]` or event types.
+ */
+events: Array<string>, 
+/**
+ * `false` for a test endpoint (test events only, seen by test keys), `true` for a live one
+ * (live and test events, seen by live keys).
+ */
+livemode: boolean, 
+/**
+ * `enabled` or `disabled`.
+ */
+status: "enabled" | "disabled", 
+/**
+ * Why it was disabled (e.g. the receiver answered 410 Gone).
+ */
+disabledReason: string | null, 
+/**
+ * Until when the previous secret still signs, after a rotation.
+ */
+previousSecretExpiresAt: string | null, 
+/**
+ * Creation time.
+ */
+createdAt: string, };
+
+/**
+ * An endpoint with its secret, returned once.
+ */
+export type NewSecret = { 
+/**
+ * `whsec_…`: shown now and never again.
+ */
+secret: string, 
+/**
+ * `we_…`.
+ */
+id: string, 
+/**
+ * Always `"webhook_endpoint"`.
+ */
+object: "webhook_endpoint", 
+/**
+ * The owner's label.
+ */
+name: string, 
+/**
+ * Where events are POSTed.
+ */
+url: string, 
+/**
+ * `["*"]` or event types.
+ */
+events: Array<string>, 
+/**
+ * `false` for a test endpoint (test events only, seen by test keys), `true` for a live one
+ * (live and test events, seen by live keys).
+ */
+livemode: boolean, 
+/**
+ * `enabled` or `disabled`.
+ */
+status: "enabled" | "disabled", 
+/**
+ * Why it was disabled (e.g. the receiver answered 410 Gone).
+ */
+disabledReason: string | null, 
+/**
+ * Until when the previous secret still signs, after a rotation.
+ */
+previousSecretExpiresAt: string | null, 
+/**
+ * Creation time.
+ */
+createdAt: string, };
+
+/**
+ * One logged delivery attempt.
+ */
+export type Attempt = { 
+/**
+ * `att_<n>`: the attempt's id, the cursor of the delivery log.
+ */
+id: string, 
+/**
+ * The event delivered.
+ */
+eventId: string, 
+/**
+ * The endpoint.
+ */
+endpointId: string, 
+/**
+ * 1 for the first attempt of a delivery.
+ */
+attempt: number, 
+/**
+ * Start time (ms), shown as RFC 3339.
+ */
+startedAt: string, 
+/**
+ * How long it took.
+ */
+durationMs: number, 
+/**
+ * HTTP status, if a response arrived.
+ */
+httpStatus: number | null, 
+/**
+ * What went wrong, if no 2xx arrived.
+ */
+error: string | null, 
+/**
+ * First 4 KiB of the response body.
+ */
+responseBody: string, 
+/**
+ * When the next attempt is due (ms), if one is scheduled.
+ */
+nextRetryAt: string | null, };
+
+/**
+ * An API key as it may be shown: never the key itself.
+ */
+export type ApiKey = { 
+/**
+ * `key_…`.
+ */
+id: string, 
+/**
+ * The owner's label.
+ */
+name: string, 
+/**
+ * Test keys see test objects only, live keys live ones.
+ */
+mode: "test" | "live", 
+/**
+ * Restricted keys may only create, read and cancel sessions.
+ */
+restricted: boolean, 
+/**
+ * The key's last four characters, to recognise it.
+ */
+last4: string, 
+/**
+ * Creation time.
+ */
+createdAt: string, 
+/**
+ * Revocation time, if revoked.
+ */
+revokedAt: string | null, };
+
+/**
+ * A new API key and, once, the key itself.
+ */
+export type CreatedKey = { 
+/**
+ * What may be shown later.
+ */
+key: ApiKey, 
+/**
+ * `ck_test_…` / `ck_live_…`: shown now and never again.
+ */
+secret: string, };

@@ -86,14 +86,14 @@ async fn the_owner_finds_any_payment_and_exports_what_the_bookkeeper_reads() {
     // One search box: tx hash (any case), address (any case), id, metadata value.
     assert_eq!(
         find(search(&tx.to_uppercase().replace("0X", "0x"))).await,
-        [paid.id.clone()]
+        vec![paid.id.clone()]
     );
     assert_eq!(
         find(search(&paid.address.to_lowercase())).await,
-        [paid.id.clone()]
+        vec![paid.id.clone()]
     );
-    assert_eq!(find(search(&plain.id)).await, [plain.id.clone()]);
-    assert_eq!(find(search("A-1002")).await, [short.id.clone()]);
+    assert_eq!(find(search(&plain.id)).await, vec![plain.id.clone()]);
+    assert_eq!(find(search("A-1002")).await, vec![short.id.clone()]);
     assert!(find(search("no-such-order")).await.is_empty());
     // Needs attention: the underpaid one, not the paid or the waiting ones.
     let attention = find(SessionFilter {
@@ -101,13 +101,13 @@ async fn the_owner_finds_any_payment_and_exports_what_the_bookkeeper_reads() {
         ..SessionFilter::default()
     })
     .await;
-    assert_eq!(attention, [short.id.clone()]);
+    assert_eq!(attention, vec![short.id.clone()]);
     let status = find(SessionFilter {
         status: Some(Status::Paid),
         ..SessionFilter::default()
     })
     .await;
-    assert_eq!(status, [paid.id.clone()]);
+    assert_eq!(status, vec![paid.id.clone()]);
     // Days are UTC days of creation.
     let today = clock.now().format("%Y-%m-%d").to_string();
     let yesterday = (clock.now() - chrono::Duration::days(1))

@@ -91,3 +91,16 @@ describe("wallet and PIN input", () => {
     expect(pinProblem("123456", "123456")).toBeNull();
   });
 });
+
+describe("dashboard formats", () => {
+  it("days are UTC and move by whole days", async () => {
+    const { utcDay, addDays, monthStart, shortHash, duration } = await import("./format");
+    expect(utcDay(Date.parse("2026-11-01T23:30:00Z"))).toBe("2026-11-01");
+    expect(addDays("2026-11-01", -1)).toBe("2026-10-31");
+    expect(addDays("2026-03-01", -1)).toBe("2026-02-28");
+    expect(monthStart("2026-11-17")).toBe("2026-11-01");
+    expect(shortHash("0x8f3c2a51e4b79d0c6a1f2e3d4c5b6a798a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d")).toBe("0x8f3c2a…5b4c3d");
+    expect(duration(340)).toBe("340 ms");
+    expect(duration(1234)).toBe("1.2 s");
+  });
+});

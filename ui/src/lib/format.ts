@@ -130,3 +130,52 @@ export function pinProblem(pin: string, repeat: string): string | null {
   if (pin !== repeat) return "The two PINs differ.";
   return null;
 }
+
+/** Local date and time of an ISO instant, "1 Nov 2026, 14:05". */
+export function dateTime(iso: string | null | undefined, locale?: string): string {
+  if (!iso) return "";
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return "";
+  return d.toLocaleString(locale, { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit" });
+}
+
+/** Local date and time with seconds, for logs. */
+export function dateTimeSecs(iso: string | null | undefined, locale?: string): string {
+  if (!iso) return "";
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return "";
+  return d.toLocaleString(locale, { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", second: "2-digit" });
+}
+
+/** Today as the engine's days count them (UTC, `YYYY-MM-DD`). */
+export function utcDay(now: number = Date.now()): string {
+  return new Date(now).toISOString().slice(0, 10);
+}
+
+/** `day` moved by `n` days (`YYYY-MM-DD`, UTC). */
+export function addDays(day: string, n: number): string {
+  const t = Date.parse(`${day}T00:00:00Z`);
+  return Number.isNaN(t) ? day : utcDay(t + n * 86_400_000);
+}
+
+/** The first day of `day`'s month. */
+export function monthStart(day: string): string {
+  return `${day.slice(0, 8)}01`;
+}
+
+/** "Sat 1 Nov 2026" for a `YYYY-MM-DD` day (shown as that calendar day, whatever the zone). */
+export function dayLabel(day: string, locale?: string): string {
+  const t = Date.parse(`${day}T12:00:00Z`);
+  if (Number.isNaN(t)) return day;
+  return new Date(t).toLocaleDateString(locale, { weekday: "short", day: "numeric", month: "short", year: "numeric", timeZone: "UTC" });
+}
+
+/** "0x8f3c2a…4c3d": a transaction hash cut to something recognisable. */
+export function shortHash(hash: string): string {
+  return shortAddress(hash, 8, 6);
+}
+
+/** "1.2 s", "340 ms". */
+export function duration(ms: number): string {
+  return ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`;
+}

@@ -5,17 +5,27 @@
 import { invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
 import type {
+  ApiKey,
   AppInfo,
+  Attempt,
   ChainStatus,
+  CreatedKey,
+  Endpoint,
   IpcError,
+  LedgerPage,
   NetworkPreset,
   NewPhrase,
   RpcCheck,
   SaleSummary,
+  NewSecret,
   SaleView,
+  SessionDetail,
+  SessionFilter,
   Settings,
   SetupRequest,
   SetupState,
+  SimulatedAmount,
+  Totals,
   WalletInfo,
   WordAnswer,
 } from "./gen/ipc";
@@ -51,6 +61,28 @@ export interface Backend {
   setCurrentSale(id: string | null): Promise<void>;
   currentSale(): Promise<SaleView | null>;
   openCustomerDisplay(): Promise<void>;
+
+  // The owner's dashboard: each rejects with code `locked` when the PIN is needed again.
+  ledgerFind(filter: SessionFilter, limit: number, startingAfter: string | null): Promise<LedgerPage>;
+  ledgerTotals(filter: SessionFilter): Promise<Totals>;
+  sessionDetail(id: string): Promise<SessionDetail>;
+  /** Opens the native save dialog; the number of sessions written, or null when canceled. */
+  exportCsv(filter: SessionFilter): Promise<number | null>;
+  /** Opens one of the session's `explorer` links in the system browser. */
+  openExplorer(sessionId: string, txHash: string): Promise<void>;
+  /** Test mode: pays an open test session from the devnet's funded account; the tx hash. */
+  simulatePayment(id: string, how: SimulatedAmount): Promise<string>;
+  webhooksList(): Promise<Endpoint[]>;
+  webhooksAdd(name: string, url: string, events: string[] | null): Promise<NewSecret>;
+  webhooksTest(id: string): Promise<Attempt>;
+  webhooksAttempts(id: string): Promise<Attempt[]>;
+  webhooksRotate(id: string): Promise<NewSecret>;
+  webhooksSetEnabled(id: string, enabled: boolean): Promise<Endpoint>;
+  webhooksRemove(id: string): Promise<Endpoint>;
+  eventsResend(eventId: string, endpoint: string | null): Promise<Attempt[]>;
+  keysCreate(live: boolean, name: string | null, restricted: boolean): Promise<CreatedKey>;
+  keysList(): Promise<ApiKey[]>;
+  keysRevoke(id: string): Promise<ApiKey>;
 
   /** A payment, a block or a commit happened: refresh what is on screen. */
   onSessionsChanged(f: () => void): Promise<Unlisten>;
@@ -122,6 +154,25 @@ export class TauriBackend implements Backend {
   setCurrentSale = async (id: string | null) => void (await call<null>("set_current_sale", { id }));
   currentSale = () => call<SaleView | null>("current_sale");
   openCustomerDisplay = async () => void (await call<null>("open_customer_display"));
+
+  ledgerFind = (filter: SessionFilter, limit: number, startingAfter: string | null) =>
+    call<LedgerPage>("ledger_find", { filter, limit, startingAfter });
+  ledgerTotals = (filter: SessionFilter) => call<Totals>("ledger_totals", { filter });
+  sessionDetail = (id: string) => call<SessionDetail>("session_detail", { id });
+  exportCsv = (filter: SessionFilter) => call<number | null>("export_csv", { filter });
+  openExplorer = async (sessionId: string, txHash: string) => void (await call<null>("open_explorer", { sessionId, txHash }));
+  simulatePayment = (id: string, how: SimulatedAmount) => call<string>("simulate_payment", { id, how });
+  webhooksList = () => call<Endpoint[]>("webhooks_list");
+  webhooksAdd = (name: string, url: string, events: string[] | null) => call<NewSecret>("webhooks_add", { name, url, events });
+  webhooksTest = (id: string) => call<Attempt>("webhooks_test", { id });
+  webhooksAttempts = (id: string) => call<Attempt[]>("webhooks_attempts", { id });
+  webhooksRotate = (id: string) => call<NewSecret>("webhooks_rotate", { id });
+  webhooksSetEnabled = (id: string, enabled: boolean) => call<Endpoint>("webhooks_set_enabled", { id, enabled });
+  webhooksRemove = (id: string) => call<Endpoint>("webhooks_remove", { id });
+  eventsResend = (eventId: string, endpoint: string | null) => call<Attempt[]>("events_resend", { eventId, endpoint });
+  keysCreate = (live: boolean, name: string | null, restricted: boolean) => call<CreatedKey>("keys_create", { live, name, restricted });
+  keysList = () => call<ApiKey[]>("keys_list");
+  keysRevoke = (id: string) => call<ApiKey>("keys_revoke", { id });
 
   onSessionsChanged = (f: () => void) => on("sessions-changed", f);
   onCurrentSaleChanged = (f: () => void) => on("current-sale-changed", f);

@@ -101,3 +101,57 @@ export function customerWords(v: SaleView): { title: string; detail: string; ton
       return { title: "This payment request was canceled — please do not pay", detail: "Ask the cashier for a new one", tone };
   }
 }
+
+/** Every status, in the order the filters list them. */
+export const STATUSES: Status[] = ["pending", "detected", "underpaid", "paid", "overpaid", "paid_late", "expired", "canceled"];
+
+/** The event types an endpoint may subscribe to (SPEC §5). */
+export const EVENT_TYPES = [
+  "session.created",
+  "session.detected",
+  "session.underpaid",
+  "session.paid",
+  "session.overpaid",
+  "session.paid_late",
+  "session.expired",
+  "session.canceled",
+  "session.late_payment",
+  "session.unexpected_payment",
+  "session.reverted",
+] as const;
+
+const EVENT_WORDS: Record<string, { title: string; tone: Tone | null }> = {
+  "session.created": { title: "Sale started", tone: null },
+  "session.detected": { title: "Payment seen", tone: "seen" },
+  "session.underpaid": { title: "Underpaid", tone: "warn" },
+  "session.paid": { title: "Paid", tone: "good" },
+  "session.overpaid": { title: "Paid — overpaid", tone: "good" },
+  "session.paid_late": { title: "Paid late", tone: "good" },
+  "session.expired": { title: "Expired", tone: "bad" },
+  "session.canceled": { title: "Canceled", tone: "bad" },
+  "session.late_payment": { title: "Funds after the end (extra)", tone: "warn" },
+  "session.unexpected_payment": { title: "Funds in another asset (extra)", tone: "warn" },
+  "session.reverted": { title: "Moved back (a payment left the chain)", tone: "warn" },
+  "webhook.test": { title: "Test event", tone: null },
+};
+
+/** An event type in words ("session.paid" → "Paid"); unknown types as they are. */
+export function eventWords(kind: string): { title: string; tone: Tone | null } {
+  return EVENT_WORDS[kind] ?? { title: kind, tone: null };
+}
+
+/** A webhook delivery's status (`pending`, `succeeded`, `failed`, `canceled`) in words and colour. */
+export function deliveryWords(status: string): { title: string; tone: Tone } {
+  switch (status) {
+    case "succeeded":
+      return { title: "Delivered", tone: "good" };
+    case "pending":
+      return { title: "Retrying", tone: "warn" };
+    case "failed":
+      return { title: "Failed", tone: "bad" };
+    case "canceled":
+      return { title: "Canceled", tone: "bad" };
+    default:
+      return { title: status, tone: "wait" };
+  }
+}

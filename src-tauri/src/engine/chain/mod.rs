@@ -36,6 +36,11 @@ const FIRST_START_LOOKBACK: u64 = 1000;
 const LOOKUPS_PER_SECOND: u32 = 20;
 /// Lookups in flight at once.
 const LOOKUPS_IN_FLIGHT: usize = 4;
+/// Pending-transaction notifications held while the watcher is busy with a block: the client
+/// library keeps 16 by default and silently drops the rest, which at 300 transactions a second is
+/// any pause over ~50 ms, and a customer's payment among them is then only seen at inclusion.
+/// This many is ~13 s of such a mempool (a few MB at most).
+const PENDING_BUFFER: usize = 4096;
 /// On a mempool miss, the watched addresses are reloaded when this process committed something
 /// since the last reload (a session created here), or at most this often (one created by
 /// another process, e.g. the CLI): nearly every transaction of a busy mempool pays somebody else.
@@ -104,6 +109,8 @@ pub struct Watcher {
     network: NetworkConfig,
     timing: Timing,
     last_reconcile: Option<std::time::Instant>,
+    /// The reconciliation round under way: it runs beside the head loop (see `step`).
+    reconciling: Option<tokio::task::JoinHandle<Result<(Vec<String>, usize)>>>,
     watched: HashMap<Address, Watched>,
     watched_seq: i64,
     watched_at: Option<std::time::Instant>,
@@ -120,6 +127,7 @@ impl Watcher {
             network,
             timing,
             last_reconcile: None,
+            reconciling: None,
             watched: HashMap::new(),
             watched_seq: 0,
             watched_at: None,
@@ -162,6 +170,8 @@ impl Watcher {
                     });
                     tracing::info!(network = self.network.id(), rpc = %shown, "watching the chain");
                     let err = self.follow(&provider, &url, &mut shutdown).await;
+                    // A round still under way talks to the node just left (or outlives shutdown).
+                    self.stop_reconciling();
                     if *shutdown.borrow() {
                         return;
                     }
@@ -240,6 +250,7 @@ impl Watcher {
         let mut pending = if ws {
             match p
                 .subscribe::<_, serde_json::Value>(("newPendingTransactions", true))
+                .channel_size(PENDING_BUFFER)
                 .await
             {
                 Ok(sub) => Some(sub.into_stream()),
@@ -404,15 +415,28 @@ impl Watcher {
             parent = Some(hash);
             next += 1;
         }
+        // A reconciliation round (hundreds of balance calls) runs beside the head loop, so it
+        // holds up neither blocks nor the mempool; what it found is settled by the first step
+        // after it ends (its payments are flagged `needs_settle` anyway), and its failure is the
+        // node's failure, as when it ran here.
+        if let Some(round) = self.reconciling.take_if(|r| r.is_finished()) {
+            let (found, calls) = round
+                .await
+                .map_err(|e| Error::Internal(format!("balance reconciliation stopped: {e}")))??;
+            tracing::debug!(network = %id, balance_calls = calls, found = found.len(), "balances reconciled");
+            touched.extend(found);
+        }
         if last >= head
+            && self.reconciling.is_none()
             && self
                 .last_reconcile
                 .is_none_or(|t| t.elapsed() >= self.timing.reconcile_every)
         {
             self.last_reconcile = Some(std::time::Instant::now());
-            let (found, calls) = reconcile::run(&self.svc, p, &id, last).await?;
-            tracing::debug!(network = %id, balance_calls = calls, found = found.len(), "balances reconciled");
-            touched.extend(found);
+            let (svc, p, network) = (self.svc.clone(), p.clone(), id.clone());
+            self.reconciling = Some(tokio::spawn(async move {
+                reconcile::run(&svc, &p, &network, last).await
+            }));
         }
         self.settle(p, head, touched).await?;
         // Expiry follows the chain: sessions expire by the time of the blocks processed.
@@ -452,9 +476,24 @@ impl Watcher {
         Ok(())
     }
 
+    /// Stops the reconciliation round under way, if any; returns whether there was one.
+    fn stop_reconciling(&mut self) -> bool {
+        match self.reconciling.take() {
+            Some(round) => {
+                round.abort();
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Walks back from `from` to the newest block whose stored hash is still canonical, forgets
     /// everything above it and re-settles the sessions that lost payments.
     async fn reorg(&mut self, p: &DynProvider, from: u64, head: u64) -> Result<()> {
+        // A round under way may be reading blocks that are leaving the chain: start over.
+        if self.stop_reconciling() {
+            self.last_reconcile = None;
+        }
         let id = self.network.id().to_string();
         let mut n = from;
         let fork_hash = loop {

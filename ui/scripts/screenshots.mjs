@@ -83,12 +83,68 @@ const scenes = {
     await p.click(id("open-dashboard")); await p.waitForSelector(id("settings"));
     await p.fill("input[type=number] >> nth=0", "0"); await p.click("button[type=submit]"); await p.waitForSelector(".error");
   }],
+  "30-dash-payments": ["dashboard", "", async (p) => { await openDash(p); }],
+  "31-dash-detail-paid": ["dashboard", "", async (p) => {
+    await openDash(p);
+    await p.click(`${id("payment-row")}:has-text("Paid") >> nth=0`); await p.waitForSelector(id("timeline"));
+  }],
+  "32-dash-detail-test-open": ["dashboard", "", async (p) => {
+    await openDash(p);
+    await p.click(`${id("payment-row")} >> nth=0`); await p.waitForSelector(id("simulate-payment"));
+  }],
+  "33-dash-attention": ["dashboard", "", async (p) => {
+    await openDash(p);
+    await p.selectOption(id("payments-filter-status"), "attention"); await p.waitForTimeout(200);
+    await p.click(`${id("payment-row")}:has-text("Overpaid") >> nth=0`); await p.waitForSelector(id("timeline"));
+  }],
+  "34-dash-search-none": ["dashboard", "", async (p) => {
+    await openDash(p);
+    await p.fill(id("payments-search"), "0xdeadbeef"); await p.waitForTimeout(400);
+  }],
+  "35-dash-empty": ["dashboard-empty", "", async (p) => { await openDash(p); }],
+  "36-dash-chain-error": ["dashboard-chain-error", "", async (p) => { await openDash(p); }],
+  "37-dash-totals-today": ["dashboard", "", async (p) => { await openDash(p); await p.click(id("nav-totals")); await p.waitForSelector(id("totals")); }],
+  "38-dash-totals-week": ["dashboard", "", async (p) => {
+    await openDash(p); await p.click(id("nav-totals")); await p.click("button:has-text('Last 7 days')"); await p.waitForTimeout(200);
+  }],
+  "39-dash-webhooks": ["dashboard", "", async (p) => {
+    await openDash(p); await p.click(id("nav-webhooks")); await p.waitForSelector(id("webhook-endpoint"));
+    await p.click(`${id("webhook-test")} >> nth=0`); await p.click(`${id("webhook-log")} >> nth=0`); await p.waitForSelector(".log table");
+  }],
+  "40-dash-webhook-secret": ["dashboard", "", async (p) => {
+    await openDash(p); await p.click(id("nav-webhooks"));
+    await p.fill(id("webhook-name"), "Kitchen display"); await p.fill(id("webhook-url"), "https://kds.example.com/hooks");
+    await p.click(id("webhook-add")); await p.waitForSelector(id("webhook-secret"));
+  }],
+  "41-dash-webhook-form-error": ["dashboard", "", async (p) => {
+    await openDash(p); await p.click(id("nav-webhooks"));
+    await p.fill(id("webhook-url"), "http://hooks.example.com/x"); await p.click(id("webhook-events-some"));
+    await p.click("label.check >> nth=3"); await p.click(id("webhook-add")); await p.waitForSelector("[role=alert]");
+  }],
+  "42-dash-keys": ["dashboard", "", async (p) => { await openDash(p); await p.click(id("nav-keys")); await p.waitForSelector(id("api-key-row")); }],
+  "43-dash-key-secret": ["dashboard", "", async (p) => {
+    await openDash(p); await p.click(id("nav-keys")); await p.fill(id("api-key-name"), "Web shop"); await p.click(id("api-key-restricted"));
+    await p.click(id("api-key-create")); await p.waitForSelector(id("api-key-secret"));
+  }],
+  "44-dash-key-revoke": ["dashboard", "", async (p) => {
+    await openDash(p); await p.click(id("nav-keys")); await p.click(`${id("api-key-revoke")} >> nth=0`); await p.waitForSelector(id("api-key-revoke-confirm"));
+  }],
+  "45-dash-settings": ["dashboard", "", async (p) => { await openDash(p); await p.click(id("nav-settings")); await p.waitForSelector(id("settings-save")); }],
+  "46-dash-locked-pin": ["dashboard-locked", "", async (p) => {
+    await p.click(id("open-dashboard")); await p.fill(id("pin-input"), "123456"); await p.click(id("pin-submit")); await p.waitForSelector(id("payment-row"));
+    await p.evaluate(() => { window.fake.unlocked = false; }); await p.click(id("nav-totals")); await p.waitForSelector(id("pin-input"));
+  }],
   "22-customer-pending": ["pending", "#customer", async () => {}],
   "23-customer-detected": ["detected", "#customer", async () => {}],
   "24-customer-paid": ["paid", "#customer", async () => {}],
   "25-customer-expired": ["expired", "#customer", async () => {}],
   "26-customer-welcome": ["entry", "#customer", async () => {}],
 };
+
+async function openDash(p) {
+  await p.click(id("open-dashboard"));
+  await p.waitForSelector(`${id("payment-row")}, .empty`);
+}
 
 const sizes = [[1024, 768], [1920, 1080]];
 const schemes = ["light", "dark"];

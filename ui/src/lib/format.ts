@@ -179,3 +179,22 @@ export function shortHash(hash: string): string {
 export function duration(ms: number): string {
   return ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`;
 }
+
+/** A table's time: "14:05" today, "30 Nov 14:05" this year, "30 Nov 2025 14:05" before. */
+export function tableTime(iso: string, now: number = Date.now(), locale?: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return "";
+  const n = new Date(now);
+  const time = d.toLocaleTimeString(locale, { hour: "2-digit", minute: "2-digit" });
+  if (d.toDateString() === n.toDateString()) return `Today ${time}`;
+  const date = d.toLocaleDateString(locale, { day: "numeric", month: "short", ...(d.getFullYear() === n.getFullYear() ? {} : { year: "numeric" }) });
+  return `${date} ${time}`;
+}
+
+/** "2 Oct 2026". */
+export function dateOnly(iso: string | null | undefined, locale?: string): string {
+  if (!iso) return "";
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return "";
+  return d.toLocaleDateString(locale, { day: "numeric", month: "short", year: "numeric" });
+}

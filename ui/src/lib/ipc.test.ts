@@ -44,6 +44,52 @@ describe("TauriBackend", () => {
     ]);
   });
 
+  it("sends the dashboard's commands with the argument names of src-tauri/src/desktop/dashboard.rs", async () => {
+    const calls: [string, unknown][] = [];
+    mockIPC((cmd, args) => {
+      calls.push([cmd, args]);
+      return null;
+    });
+    const b = new TauriBackend();
+    const filter = { status: null, attention: true, from: "2026-11-01", to: null, network: null, asset: null, livemode: false, search: "0xab" };
+    await b.ledgerFind(filter, 50, "cs_1");
+    await b.ledgerTotals(filter);
+    await b.sessionDetail("cs_1");
+    await b.exportCsv(filter);
+    await b.openExplorer("cs_1", "0xab");
+    await b.simulatePayment("cs_1", "over");
+    await b.webhooksList();
+    await b.webhooksAdd("n", "https://x", null);
+    await b.webhooksTest("we_1");
+    await b.webhooksAttempts("we_1");
+    await b.webhooksRotate("we_1");
+    await b.webhooksSetEnabled("we_1", false);
+    await b.webhooksRemove("we_1");
+    await b.eventsResend("evt_1", "we_1");
+    await b.keysCreate(true, null, true);
+    await b.keysList();
+    await b.keysRevoke("key_1");
+    expect(calls).toEqual([
+      ["ledger_find", { filter, limit: 50, startingAfter: "cs_1" }],
+      ["ledger_totals", { filter }],
+      ["session_detail", { id: "cs_1" }],
+      ["export_csv", { filter }],
+      ["open_explorer", { sessionId: "cs_1", txHash: "0xab" }],
+      ["simulate_payment", { id: "cs_1", how: "over" }],
+      ["webhooks_list", {}],
+      ["webhooks_add", { name: "n", url: "https://x", events: null }],
+      ["webhooks_test", { id: "we_1" }],
+      ["webhooks_attempts", { id: "we_1" }],
+      ["webhooks_rotate", { id: "we_1" }],
+      ["webhooks_set_enabled", { id: "we_1", enabled: false }],
+      ["webhooks_remove", { id: "we_1" }],
+      ["events_resend", { eventId: "evt_1", endpoint: "we_1" }],
+      ["keys_create", { live: true, name: null, restricted: true }],
+      ["keys_list", {}],
+      ["keys_revoke", { id: "key_1" }],
+    ]);
+  });
+
   it("normalizes rejections to IpcError", async () => {
     mockIPC(() => {
       throw { code: "pin_wait", message: "wait", retryAfterSecs: 8 };

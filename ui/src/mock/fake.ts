@@ -1,6 +1,13 @@
 // A Backend with fake data, for unit tests and the mock harness (never in the production bundle).
 import type {
+  ApiKey,
   AppInfo,
+  Attempt,
+  CreatedKey,
+  Endpoint,
+  NewSecret,
+  SessionFilter,
+  SimulatedAmount,
   ChainStatus,
   CheckoutSession,
   NetworkPreset,
@@ -16,6 +23,7 @@ import type {
   WordAnswer,
 } from "../lib/gen/ipc";
 import { type Backend, type IpcError, type Unlisten } from "../lib/ipc";
+import { ENDPOINTS, KEYS, attemptsFor, detailOf, findPage, makeLedger, matches, totalsOf } from "./ledger";
 
 export const err = (code: string, message: string, param: string | null = null, retryAfterSecs: number | null = null): IpcError => ({
   code,
@@ -215,6 +223,13 @@ export class FakeBackend implements Backend {
   unlocked = false;
   settings: Settings = structuredClone(SETTINGS);
   info: AppInfo = structuredClone(INFO);
+  chains: ChainStatus[] = CHAINS;
+  /** The ledger the dashboard reads, newest first. */
+  ledger: SaleView[] = [];
+  endpoints: Endpoint[] = structuredClone(ENDPOINTS);
+  keys: ApiKey[] = structuredClone(KEYS);
+  /** What the save dialog answers: a file chosen (true) or closed (false). */
+  saveDialogChooses = true;
   private seq = 0;
 
   constructor(over: Handlers = {}) {
@@ -242,7 +257,7 @@ export class FakeBackend implements Backend {
 
   async appInfo() { this.rec("appInfo"); return this.info; }
   async walletStatus() { this.rec("walletStatus"); return this.setup.wallet; }
-  async chainStatus() { this.rec("chainStatus"); return CHAINS; }
+  async chainStatus() { this.rec("chainStatus"); return this.chains; }
   async setupState() { this.rec("setupState"); return this.setup; }
   async setupPresets() { this.rec("setupPresets"); return PRESETS; }
   async walletGenerate(): Promise<NewPhrase> { this.rec("walletGenerate"); return { words: WORDS, confirm: [3, 11, 20] }; }
@@ -316,6 +331,177 @@ export class FakeBackend implements Backend {
   }
   async currentSale() { this.rec("currentSale"); return this.current; }
   async openCustomerDisplay() { this.rec("openCustomerDisplay"); }
+  /** Fills the ledger with `n` generated sessions. */
+  withLedger(n: number, now: number = Date.now()): this {
+    this.ledger = makeLedger(n, now);
+    return this;
+  }
+
+  private owner(): void {
+    if (!this.unlocked) throw err("locked", "Enter the owner PIN.");
+  }
+  private saleOf(id: string): SaleView {
+    const v = this.ledger.find((x) => x.session.id === id) ?? this.sessions.get(id);
+    if (!v) throw err("not_found", `no session ${id}`);
+    return v;
+  }
+  private endpoint(id: string): Endpoint {
+    const e = this.endpoints.find((x) => x.id === id);
+    if (!e) throw err("not_found", `no webhook endpoint ${id}`);
+    return e;
+  }
+  private newSecret(e: Endpoint): NewSecret {
+    return { ...e, secret: `whsec_${btoa(String(++this.seq).padEnd(32, "k"))}` };
+  }
+
+  async ledgerFind(filter: SessionFilter, limit: number, startingAfter: string | null) {
+    this.rec("ledgerFind", filter, limit, startingAfter);
+    this.owner();
+    return structuredClone(findPage(this.ledger, filter, limit, startingAfter));
+  }
+  async ledgerTotals(filter: SessionFilter) {
+    this.rec("ledgerTotals", filter);
+    this.owner();
+    return totalsOf(this.ledger, filter);
+  }
+  async sessionDetail(id: string) {
+    this.rec("sessionDetail", id);
+    this.owner();
+    return structuredClone(detailOf(this.saleOf(id)));
+  }
+  async exportCsv(filter: SessionFilter) {
+    this.rec("exportCsv", filter);
+    this.owner();
+    return this.saveDialogChooses ? this.ledger.filter((v) => matches(v, filter)).length : null;
+  }
+  async openExplorer(sessionId: string, txHash: string) {
+    this.rec("openExplorer", sessionId, txHash);
+    this.owner();
+    if (!detailOf(this.saleOf(sessionId)).explorer.some((l) => l.txHash === txHash)) throw err("invalid_input", "no explorer link for this payment", "txHash");
+  }
+  async simulatePayment(id: string, how: SimulatedAmount) {
+    this.rec("simulatePayment", id, how);
+    this.owner();
+    const v = this.saleOf(id);
+    if (v.session.livemode || !v.open) throw err("invalid_state", "only an open test session can be paid by the simulator");
+    const status = how === "exact" ? "detected" : how === "short" ? "underpaid" : "overpaid";
+    const next = makeView(status, { id, asset: v.session.asset.symbol === "USDC" ? "USDC" : "ETH" });
+    next.session = { ...next.session, createdAt: v.session.createdAt, fiat: v.session.fiat, metadata: v.session.metadata, network: v.session.network, livemode: false };
+    this.ledger = this.ledger.map((x) => (x.session.id === id ? next : x));
+    this.emit("sessions-changed");
+    return next.session.payments[0]?.txHash ?? "0x00";
+  }
+  async webhooksList() {
+    this.rec("webhooksList");
+    this.owner();
+    return structuredClone(this.endpoints);
+  }
+  async webhooksAdd(name: string, url: string, events: string[] | null) {
+    this.rec("webhooksAdd", name, url, events);
+    this.owner();
+    if (!/^https:\/\/|^http:\/\/(127\.|localhost|192\.168\.|10\.|[^/]+\.local)/.test(url)) {
+      throw err("invalid_input", "plain http:// is only allowed to loopback, LAN addresses and .local names", "url");
+    }
+    const e: Endpoint = {
+      id: `we_${String(++this.seq).padStart(26, "0")}`,
+      object: "webhook_endpoint",
+      name,
+      url,
+      events: events ?? ["*"],
+      livemode: true,
+      status: "enabled",
+      disabledReason: null,
+      previousSecretExpiresAt: null,
+      createdAt: new Date().toISOString(),
+    };
+    this.endpoints = [e, ...this.endpoints];
+    return this.newSecret(e);
+  }
+  async webhooksTest(id: string): Promise<Attempt> {
+    this.rec("webhooksTest", id);
+    this.owner();
+    const e = this.endpoint(id);
+    const ok = e.status === "enabled";
+    return {
+      id: `att_${++this.seq}`,
+      eventId: `evt_test${this.seq}`,
+      endpointId: id,
+      attempt: 1,
+      startedAt: new Date().toISOString(),
+      durationMs: 84,
+      httpStatus: ok ? 200 : 410,
+      error: ok ? null : "HTTP 410 Gone",
+      responseBody: ok ? '{"received":true}' : "gone",
+      nextRetryAt: null,
+    };
+  }
+  async webhooksAttempts(id: string) {
+    this.rec("webhooksAttempts", id);
+    this.owner();
+    this.endpoint(id);
+    return attemptsFor(id);
+  }
+  async webhooksRotate(id: string) {
+    this.rec("webhooksRotate", id);
+    this.owner();
+    const e = { ...this.endpoint(id), previousSecretExpiresAt: new Date(Date.now() + 86_400_000).toISOString() };
+    this.endpoints = this.endpoints.map((x) => (x.id === id ? e : x));
+    return this.newSecret(e);
+  }
+  async webhooksSetEnabled(id: string, enabled: boolean) {
+    this.rec("webhooksSetEnabled", id, enabled);
+    this.owner();
+    const e: Endpoint = { ...this.endpoint(id), status: enabled ? "enabled" : "disabled", disabledReason: enabled ? null : "disabled by the owner" };
+    this.endpoints = this.endpoints.map((x) => (x.id === id ? e : x));
+    return e;
+  }
+  async webhooksRemove(id: string) {
+    this.rec("webhooksRemove", id);
+    this.owner();
+    const e = this.endpoint(id);
+    this.endpoints = this.endpoints.filter((x) => x.id !== id);
+    return e;
+  }
+  async eventsResend(eventId: string, endpoint: string | null) {
+    this.rec("eventsResend", eventId, endpoint);
+    this.owner();
+    const ids = endpoint ? [endpoint] : this.endpoints.map((e) => e.id);
+    return ids.map((endpointId) => ({
+      id: `att_${++this.seq}`,
+      eventId,
+      endpointId,
+      attempt: 1,
+      startedAt: new Date().toISOString(),
+      durationMs: 95,
+      httpStatus: 200,
+      error: null,
+      responseBody: "ok",
+      nextRetryAt: null,
+    }));
+  }
+  async keysCreate(live: boolean, name: string | null, restricted: boolean): Promise<CreatedKey> {
+    this.rec("keysCreate", live, name, restricted);
+    this.owner();
+    const secret = `ck_${live ? "live" : "test"}_${String(++this.seq).padStart(4, "0")}Xk9Qm2Lp7Rt4Vw8Yz1Bc5Df3Gh6Jn`;
+    const key: ApiKey = { id: `key_${String(this.seq).padStart(26, "0")}`, name: name ?? "", mode: live ? "live" : "test", restricted, last4: secret.slice(-4), createdAt: new Date().toISOString(), revokedAt: null };
+    this.keys = [key, ...this.keys];
+    return { key, secret };
+  }
+  async keysList() {
+    this.rec("keysList");
+    this.owner();
+    return structuredClone(this.keys);
+  }
+  async keysRevoke(id: string) {
+    this.rec("keysRevoke", id);
+    this.owner();
+    const k = this.keys.find((x) => x.id === id);
+    if (!k) throw err("not_found", `no key ${id}`);
+    const r = { ...k, revokedAt: new Date().toISOString() };
+    this.keys = this.keys.map((x) => (x.id === id ? r : x));
+    return r;
+  }
+
   onSessionsChanged(f: () => void) { return this.listen("sessions-changed", f); }
   onCurrentSaleChanged(f: () => void) { return this.listen("current-sale-changed", f); }
 }

@@ -17,6 +17,16 @@ if (scene === "setup") {
   fake.setup = { wallet: null, configured: false };
 } else if (scene === "settings") {
   fake.unlocked = true;
+} else if (scene.startsWith("dashboard")) {
+  // The owner's dashboard over a ledger of generated sales (`open-dashboard` opens it: unlocked).
+  fake.unlocked = scene !== "dashboard-locked";
+  fake.withLedger(scene === "dashboard-empty" ? 0 : 240);
+  if (scene === "dashboard-chain-error") {
+    fake.chains = [
+      fake.chains[0],
+      { ...fake.chains[1], connected: false, lag: 14, processed: 22_451_893, error: "node unreachable: connection timed out after 10 s" },
+    ];
+  }
 } else if (scene === "no-sound") {
   fake.info = { ...fake.info, sound: false };
 } else if (scene === "usd3") {

@@ -19,7 +19,7 @@ use crate::engine::redact::{redacted, shown_url};
 use crate::engine::{Error, Result, Service};
 use alloy::eips::BlockNumberOrTag;
 use alloy::providers::{DynProvider, Provider, ProviderBuilder};
-use alloy_primitives::Address;
+use alloy_primitives::{Address, B256};
 use futures_util::StreamExt;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -41,6 +41,11 @@ const LOOKUPS_IN_FLIGHT: usize = 4;
 /// any pause over ~50 ms, and a customer's payment among them is then only seen at inclusion.
 /// This many is ~13 s of such a mempool (a few MB at most).
 const PENDING_BUFFER: usize = 4096;
+/// Mempool transactions kept to assemble new blocks from (see [`mempool::TxCache`]): ~27 s of a
+/// 300-transactions-a-second mempool, a few MB at most; nothing for a node without the feed.
+const SEEN_TXS: usize = 8192;
+/// A block missing more of its transactions from the cache than this is fetched whole.
+const MISSING_TXS_FETCHED: usize = 4;
 /// On a mempool miss, the watched addresses are reloaded when this process committed something
 /// since the last reload (a session created here), or at most this often (one created by
 /// another process, e.g. the CLI): nearly every transaction of a busy mempool pays somebody else.
@@ -111,6 +116,8 @@ pub struct Watcher {
     last_reconcile: Option<std::time::Instant>,
     /// The reconciliation round under way: it runs beside the head loop (see `step`).
     reconciling: Option<tokio::task::JoinHandle<Result<(Vec<String>, usize)>>>,
+    /// Mempool transactions, to assemble new blocks from.
+    seen_txs: mempool::TxCache,
     watched: HashMap<Address, Watched>,
     watched_seq: i64,
     watched_at: Option<std::time::Instant>,
@@ -128,6 +135,7 @@ impl Watcher {
             timing,
             last_reconcile: None,
             reconciling: None,
+            seen_txs: mempool::TxCache::new(SEEN_TXS),
             watched: HashMap::new(),
             watched_seq: 0,
             watched_at: None,
@@ -299,7 +307,10 @@ impl Watcher {
                     }
                     item = async { pending.as_mut()?.next().await }, if pending.is_some() => match item {
                         Some(v) => match mempool::Item::parse(v) {
-                            Some(mempool::Item::Full(tx)) => self.on_pending_tx(&tx).await,
+                            Some(mempool::Item::Full(tx)) => {
+                                self.seen_txs.insert(&tx);
+                                self.on_pending_tx(&tx).await;
+                            }
                             Some(mempool::Item::Hash(h)) => lookups.push(p, h),
                             None => {}
                         },
@@ -389,12 +400,7 @@ impl Watcher {
         let mut touched = Vec::new();
         let pending = apply::pending_nonces(&self.svc, &id).await?;
         while next <= last {
-            let block = p
-                .get_block_by_number(BlockNumberOrTag::Number(next))
-                .full()
-                .await
-                .map_err(rpc)?
-                .ok_or_else(|| Error::Internal(format!("the node has no block {next} yet")))?;
+            let block = self.block(p, next).await?;
             let hash = format!("{:#x}", block.header.hash);
             if let Some(expected) = &parent {
                 if format!("{:#x}", block.header.parent_hash) != *expected {
@@ -451,6 +457,52 @@ impl Watcher {
             s.error = None;
         });
         Ok(last >= head)
+    }
+
+    /// Block `number` with its transactions: assembled from the hashes and the mempool
+    /// transactions already seen when at most a few are missing (those are fetched one by one),
+    /// else fetched whole.
+    async fn block(&self, p: &DynProvider, number: u64) -> Result<alloy::rpc::types::Block> {
+        use alloy::rpc::types::BlockTransactions;
+        let rpc =
+            |e: alloy::transports::TransportError| Error::Internal(format!("RPC failed: {e}"));
+        let missing_block = || Error::Internal(format!("the node has no block {number} yet"));
+        let full = || async {
+            p.get_block_by_number(BlockNumberOrTag::Number(number))
+                .full()
+                .await
+                .map_err(rpc)?
+                .ok_or_else(missing_block)
+        };
+        if self.seen_txs.is_empty() {
+            return full().await;
+        }
+        let mut block = p
+            .get_block_by_number(BlockNumberOrTag::Number(number))
+            .await
+            .map_err(rpc)?
+            .ok_or_else(missing_block)?;
+        let hashes: Vec<B256> = block.transactions.hashes().collect();
+        let missing = hashes
+            .iter()
+            .filter(|h| self.seen_txs.get(h).is_none())
+            .count();
+        if missing > MISSING_TXS_FETCHED {
+            return full().await;
+        }
+        let mut txs = Vec::with_capacity(hashes.len());
+        for h in &hashes {
+            match self.seen_txs.get(h) {
+                Some(tx) => txs.push(tx.clone()),
+                None => match p.get_transaction_by_hash(*h).await.map_err(rpc)? {
+                    Some(tx) => txs.push(tx),
+                    // Gone again (a reorg under way): the whole block tells the truth.
+                    None => return full().await,
+                },
+            }
+        }
+        block.transactions = BlockTransactions::Full(txs);
+        Ok(block)
     }
 
     /// Re-settles the sessions that may have changed; before a session becomes paid, its

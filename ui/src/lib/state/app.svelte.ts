@@ -2,7 +2,7 @@
 import type { AppInfo, ChainStatus, WalletInfo } from "../gen/ipc";
 import { toIpcError, type Backend } from "../ipc";
 
-export type Screen = "loading" | "failed" | "setup" | "cashier" | "settings";
+export type Screen = "loading" | "failed" | "setup" | "cashier" | "dashboard";
 
 /** Chain status is re-read on every `sessions-changed` (a block) and at least this often. */
 export const CHAIN_FALLBACK_MS = 15_000;
@@ -17,6 +17,8 @@ export class AppModel {
   failure = $state<string | null>(null);
   /** The owner PIN dialog is open. */
   pinOpen = $state(false);
+  /** Counts PIN entries: the dashboard reloads what a `locked` answer left empty. */
+  unlocks = $state(0);
 
   readonly backend: Backend;
 
@@ -93,7 +95,7 @@ export class AppModel {
     } catch {
       unlocked = false;
     }
-    if (unlocked) this.screen = "settings";
+    if (unlocked) this.screen = "dashboard";
     else this.pinOpen = true;
   }
 
@@ -104,13 +106,14 @@ export class AppModel {
 
   unlocked(): void {
     this.pinOpen = false;
-    this.screen = "settings";
+    this.unlocks++;
+    this.screen = "dashboard";
   }
 
   /** PIN dialog dismissed: owner screens stay closed. */
   pinCanceled(): void {
     this.pinOpen = false;
-    if (this.screen === "settings") this.screen = "cashier";
+    if (this.screen === "dashboard") this.screen = "cashier";
   }
 
   /** Locks the owner functions and returns to the till. */

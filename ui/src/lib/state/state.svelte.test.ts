@@ -43,7 +43,7 @@ describe("AppModel", () => {
     expect(app.pinOpen).toBe(true);
     expect(app.screen).toBe("cashier");
     app.unlocked();
-    expect(app.screen).toBe("settings");
+    expect(app.screen).toBe("dashboard");
     await app.lock();
     expect(app.screen).toBe("cashier");
     expect(named(fake, "lock")).toHaveLength(1);

@@ -41,6 +41,9 @@ const LOOKUPS_IN_FLIGHT: usize = 4;
 /// any pause over ~50 ms, and a customer's payment among them is then only seen at inclusion.
 /// This many is ~13 s of such a mempool (a few MB at most).
 const PENDING_BUFFER: usize = 4096;
+/// A balance reconciliation round under way: the sessions it found and the calls it made.
+type ReconcileRound = tokio::task::JoinHandle<Result<(Vec<String>, usize)>>;
+
 /// Mempool transactions kept to assemble new blocks from (see [`mempool::TxCache`]): ~27 s of a
 /// 300-transactions-a-second mempool, a few MB at most; nothing for a node without the feed.
 const SEEN_TXS: usize = 8192;
@@ -115,7 +118,7 @@ pub struct Watcher {
     timing: Timing,
     last_reconcile: Option<std::time::Instant>,
     /// The reconciliation round under way: it runs beside the head loop (see `step`).
-    reconciling: Option<tokio::task::JoinHandle<Result<(Vec<String>, usize)>>>,
+    reconciling: Option<ReconcileRound>,
     /// Mempool transactions, to assemble new blocks from.
     seen_txs: mempool::TxCache,
     watched: HashMap<Address, Watched>,

@@ -56,6 +56,176 @@ async fn main() {
         println!();
         chain_mempool_flood().await;
     }
+    if run("ledger") {
+        println!();
+        ledger().await;
+    }
+}
+
+/// The owner's ledger at 100,000 sessions (10,000 with a payment, one day in ten underpaid):
+/// the first page, a search by transaction hash and by order number, a status filter, the
+/// attention filter, a day's totals; and the CSV export of all of them: its time and the
+/// process's peak memory while it runs (it must stream).
+async fn ledger() {
+    use chaintill::engine::ledger::SessionFilter;
+    const N: i64 = 100_000;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let svc = Service::open(dir.path()).await.expect("open");
+    svc.wallet_import(PHRASE, "", 0)
+        .await
+        .expect("import (needs a Secret Service)");
+    let template = svc
+        .sessions_create(NewSession::for_amount("12.50"), None)
+        .await
+        .expect("template session");
+    let day_ms: i64 = 86_400_000;
+    let start = chrono::Utc::now().timestamp_millis() - 30 * day_ms;
+    let seeding = Instant::now();
+    // Copies of the template: one every ~26 s over 30 days, ids in creation order, an order
+    // number each; every tenth paid with a payment, every 97th underpaid.
+    sqlx::query(&format!(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {N}) \
+         INSERT INTO checkout_sessions (id, livemode, network_id, network_name, chain_id, asset_symbol, asset_decimals, \
+           asset_contract, address, address_index, amount_atomic, fiat_amount, fiat_currency, rate, payment_uri, \
+           required_confirmations, tolerance_percent, late_grace_ms, metadata, success_url, status, confirmations, \
+           amount_received, expires_at, created_at) \
+         SELECT printf('cs_01N%023d', i), t.livemode, t.network_id, t.network_name, t.chain_id, t.asset_symbol, \
+           t.asset_decimals, t.asset_contract, t.address, t.address_index + i, t.amount_atomic, t.fiat_amount, \
+           t.fiat_currency, t.rate, t.payment_uri, t.required_confirmations, t.tolerance_percent, t.late_grace_ms, \
+           json_object('orderId', 'A-' || i), NULL, \
+           CASE WHEN i % 97 = 0 THEN 'underpaid' WHEN i % 10 = 0 THEN 'paid' ELSE 'expired' END, 3, \
+           CASE WHEN i % 10 = 0 THEN t.amount_atomic ELSE '0' END, {start} + i * 25920 + 900000, {start} + i * 25920 \
+         FROM n, checkout_sessions t WHERE t.id = ?"
+    ))
+    .bind(&template.id)
+    .execute(svc.pool())
+    .await
+    .expect("seed sessions");
+    sqlx::query(
+        "INSERT INTO payments (session_id, tx_hash, log_index, from_address, block_number, block_hash, amount_atomic, seen_at, block_timestamp) \
+         SELECT id, printf('0x%064x', seq), NULL, address, seq, printf('0x%064x', seq + 1), amount_atomic, created_at, created_at \
+         FROM checkout_sessions WHERE status = 'paid'",
+    )
+    .execute(svc.pool())
+    .await
+    .expect("seed payments");
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+        .execute(svc.pool())
+        .await
+        .expect("checkpoint");
+    println!(
+        "Ledger at {N} sessions (seeded in {:.1?})",
+        seeding.elapsed()
+    );
+    println!(
+        "| {:<40} | {:>7} | {:>10} | {:>10} | {:>12} |",
+        "query", "n", "p50", "p99", "throughput"
+    );
+    println!(
+        "|{:-<42}|{:-<9}|{:-<12}|{:-<12}|{:-<14}|",
+        "", "", "", "", ""
+    );
+    let paid_seqs: Vec<i64> =
+        sqlx::query_scalar("SELECT seq FROM checkout_sessions WHERE status = 'paid'")
+            .fetch_all(svc.pool())
+            .await
+            .expect("seqs");
+    let reps = 200;
+    let time = |f: SessionFilter| {
+        let svc = svc.clone();
+        async move {
+            let t = Instant::now();
+            let page = svc.ledger_find(&f, 50, None).await.expect("find");
+            std::hint::black_box(page);
+            t.elapsed()
+        }
+    };
+    let mut first = Vec::new();
+    let mut by_tx = Vec::new();
+    let mut by_order = Vec::new();
+    let mut by_status = Vec::new();
+    let mut attention = Vec::new();
+    let mut totals = Vec::new();
+    for k in 0..reps {
+        first.push(time(SessionFilter::default()).await);
+        let seq = paid_seqs[(k * 7919) % paid_seqs.len()];
+        by_tx.push(
+            time(SessionFilter {
+                search: Some(format!("0x{seq:064x}")),
+                ..SessionFilter::default()
+            })
+            .await,
+        );
+        by_order.push(
+            time(SessionFilter {
+                search: Some(format!("A-{}", (k * 6151) % N as usize + 1)),
+                ..SessionFilter::default()
+            })
+            .await,
+        );
+        by_status.push(
+            time(SessionFilter {
+                status: Some(chaintill::engine::checkout::settle::Status::Underpaid),
+                ..SessionFilter::default()
+            })
+            .await,
+        );
+        attention.push(
+            time(SessionFilter {
+                attention: true,
+                ..SessionFilter::default()
+            })
+            .await,
+        );
+        let day = chrono::DateTime::from_timestamp_millis(start + (k as i64 % 30) * day_ms)
+            .expect("day")
+            .format("%Y-%m-%d")
+            .to_string();
+        let t = Instant::now();
+        let sums = svc
+            .ledger_totals(&SessionFilter {
+                from: Some(day.clone()),
+                to: Some(day),
+                ..SessionFilter::default()
+            })
+            .await
+            .expect("totals");
+        std::hint::black_box(sums);
+        totals.push(t.elapsed());
+    }
+    row("first page (50)", first);
+    row("search by tx hash", by_tx);
+    row("search by order number (metadata)", by_order);
+    row("status filter (underpaid), first page", by_status);
+    row("needs attention, first page", attention);
+    row("a day's totals (~3,300 sessions)", totals);
+    // The export: peak resident memory is reset first (clear_refs 5), then read back.
+    let peak = || -> u64 {
+        std::fs::read_to_string("/proc/self/status")
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("VmHWM:"))
+                    .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+            })
+            .unwrap_or(0)
+    };
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+    let before = peak();
+    let t = Instant::now();
+    let rows = svc
+        .ledger_export(
+            &SessionFilter::default(),
+            &mut std::io::BufWriter::new(std::io::sink()),
+        )
+        .await
+        .expect("export");
+    let took = t.elapsed();
+    println!(
+        "CSV export of {rows} sessions: {took:.1?}; peak RSS {} MiB before, {} MiB during (it streams: memory does not grow with the rows)",
+        before / 1024,
+        peak() / 1024
+    );
 }
 
 async fn sessions() {

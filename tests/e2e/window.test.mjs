@@ -195,6 +195,10 @@ test("a wrong PIN is refused; the right one opens settings; a changed expiry is 
   await w.clear("[data-testid=pin-input]");
   await w.type("[data-testid=pin-input]", PIN);
   await w.click("[data-testid=pin-submit]");
+  // The PIN opens the owner's dashboard; settings are one of its tabs.
+  await w.until("dashboard", () => w.find("[data-testid=payments-search]"));
+  await w.shot("dashboard-payments");
+  await w.click("[data-testid=nav-settings]");
   await w.until("settings", () => w.find("[data-testid=settings]"));
   await w.shot("settings");
   const expiry = "[data-testid=settings] input[name=expiryMinutes]";

@@ -317,6 +317,11 @@ async fn settings_are_validated_per_field_saved_with_comments_and_used_by_the_ne
     good.store_name = "Corner Coffee & Cake".into();
     good.sound = false;
     good.networks[0].confirmations = 5;
+    assert_eq!(
+        good.networks[0].assets[0].fixed_rate.as_deref(),
+        Some("3000.00")
+    );
+    good.networks[0].assets[0].fixed_rate = Some("2500.00".into());
     let saved = svc.settings_save(&good).await.unwrap();
     assert_eq!(saved.expiry_minutes, 42);
     assert!(!saved.sound);
@@ -336,6 +341,9 @@ async fn settings_are_validated_per_field_saved_with_comments_and_used_by_the_ne
         .await
         .unwrap();
     assert_eq!(sale.session.required_confirmations, 5);
+    // 3.00 USD at the new rate of 2,500 USD per ETH.
+    assert_eq!(sale.session.rate, "2500.00");
+    assert_eq!(sale.session.amount.value, "0.0012");
     let created = chrono::DateTime::parse_from_rfc3339(&sale.session.created_at).unwrap();
     let expires = chrono::DateTime::parse_from_rfc3339(&sale.session.expires_at).unwrap();
     assert_eq!((expires - created).num_minutes(), 42);

@@ -80,7 +80,7 @@ const scenes = {
     await p.waitForFunction(() => document.querySelector('[data-testid="pin-error"]')?.textContent?.includes("Try again"));
   }],
   "21-settings-error": ["settings", "", async (p) => {
-    await p.click(id("open-dashboard")); await p.waitForSelector(id("settings"));
+    await p.click(id("open-dashboard")); await p.click(id("nav-settings")); await p.waitForSelector(id("settings"));
     await p.fill("input[type=number] >> nth=0", "0"); await p.click("button[type=submit]"); await p.waitForSelector(".error");
   }],
   "30-dash-payments": ["dashboard", "", async (p) => { await openDash(p); }],

@@ -17,7 +17,7 @@ mod tests {
     use crate::engine::ledger::totals::{AssetTotal, DayTotals, Totals};
     use crate::engine::ledger::{LedgerPage, SessionFilter};
     use crate::engine::setup::presets::NetworkPreset;
-    use crate::engine::setup::settings::{NetworkSettings, Settings};
+    use crate::engine::setup::settings::{AssetSettings, NetworkSettings, Settings};
     use crate::engine::setup::{
         NewPhrase, RpcCheck, SetupNetwork, SetupRequest, SetupState, WordAnswer,
     };
@@ -60,6 +60,7 @@ mod tests {
             declare::<RpcCheck>(),
             declare::<SetupNetwork>(),
             declare::<SetupRequest>(),
+            declare::<AssetSettings>(),
             declare::<NetworkSettings>(),
             declare::<Settings>(),
             declare::<super::super::commands::IpcError>(),

@@ -83,8 +83,20 @@ export const SETTINGS: Settings = {
   publicUrl: "http://127.0.0.1:8787",
   sound: true,
   networks: [
-    { id: "local", name: "Local devnet", chainId: 31337, mode: "test", rpcShown: "ws://127.0.0.1", rpcUrl: null, confirmations: 3 },
-    { id: "base", name: "Base", chainId: 8453, mode: "live", rpcShown: "https://base-mainnet.g.alchemy.com", rpcUrl: null, confirmations: 3 },
+    {
+      id: "local", name: "Local devnet", chainId: 31337, mode: "test", rpcShown: "ws://127.0.0.1", rpcUrl: null, confirmations: 3,
+      assets: [
+        { symbol: "ETH", contract: null, fixedRate: "3000.00", chainlinkFeed: null, heartbeatSecs: null },
+        { symbol: "USDC", contract: "0x5FbDB2315678afecb367f032d93F642f64180aa3", fixedRate: "1.00", chainlinkFeed: null, heartbeatSecs: null },
+      ],
+    },
+    {
+      id: "base", name: "Base", chainId: 8453, mode: "live", rpcShown: "https://base-mainnet.g.alchemy.com", rpcUrl: null, confirmations: 3,
+      assets: [
+        { symbol: "ETH", contract: null, fixedRate: null, chainlinkFeed: "0x71041dddad3595F9CEd3DcCFBe3D1F4b0a16Bb70", heartbeatSecs: 1200 },
+        { symbol: "USDC", contract: "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913", fixedRate: "1.00", chainlinkFeed: null, heartbeatSecs: null },
+      ],
+    },
   ],
 };
 

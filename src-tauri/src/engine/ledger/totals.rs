@@ -60,17 +60,21 @@ pub struct Totals {
     pub days: Vec<DayTotals>,
 }
 
+/// Sessions alike in day, asset, status and currency, counted in SQL; their amounts come as
+/// comma-joined lists summed here as integers (one row per group, not per session: each row
+/// is a hop from SQLite's worker thread).
 #[derive(sqlx::FromRow)]
-struct Row {
-    day: String,
+struct Group {
+    day: i64,
     network_id: String,
     asset_symbol: String,
     asset_decimals: i64,
     status: String,
-    amount_received: String,
-    fiat_amount: String,
     fiat_currency: String,
-    attention: bool,
+    sessions: i64,
+    attention: i64,
+    received: String,
+    fiat: String,
 }
 
 #[derive(Default)]
@@ -101,19 +105,20 @@ pub async fn totals(svc: &Service, filter: &SessionFilter) -> Result<Totals> {
     let minor = currency_minor_units(&currency).unwrap_or(2);
     let w = filter.to_where()?;
     let sql = format!(
-        "SELECT strftime('%Y-%m-%d', s.created_at / 1000, 'unixepoch') AS day, s.network_id, s.asset_symbol, \
-         s.asset_decimals, s.status, s.amount_received, s.fiat_amount, s.fiat_currency, {NEEDS_ATTENTION} AS attention \
-         FROM checkout_sessions s WHERE {}",
+        "SELECT s.created_at / 86400000 AS day, s.network_id, s.asset_symbol, s.asset_decimals, s.status, \
+         s.fiat_currency, COUNT(*) AS sessions, SUM({NEEDS_ATTENTION}) AS attention, \
+         group_concat(s.amount_received) AS received, group_concat(s.fiat_amount) AS fiat \
+         FROM checkout_sessions s WHERE {} GROUP BY 1, 2, 3, 4, 5, 6",
         w.sql
     );
-    let mut q = sqlx::query_as::<_, Row>(&sql);
+    let mut q = sqlx::query_as::<_, Group>(&sql);
     for a in &w.args {
         q = match a {
             Arg::Text(t) => q.bind(t.as_str()),
             Arg::Int(i) => q.bind(*i),
         };
     }
-    let rows = q.fetch_all(svc.pool()).await?;
+    let groups = q.fetch_all(svc.pool()).await?;
     let mut t = Totals {
         currency: currency.clone(),
         sessions: 0,
@@ -125,33 +130,38 @@ pub async fn totals(svc: &Service, filter: &SessionFilter) -> Result<Totals> {
         days: Vec::new(),
     };
     let mut all: BTreeMap<(String, String), Sum> = BTreeMap::new();
-    let mut days: BTreeMap<String, BTreeMap<(String, String), Sum>> = BTreeMap::new();
+    let mut days: BTreeMap<i64, BTreeMap<(String, String), Sum>> = BTreeMap::new();
     let mut paid_fiat = U256::ZERO;
-    for r in rows {
-        let status = Status::parse(&r.status).unwrap_or(Status::Pending);
-        let received = parse_atomic(&r.amount_received)?;
+    for g in groups {
+        let status = Status::parse(&g.status).unwrap_or(Status::Pending);
+        let n = u32::try_from(g.sessions).unwrap_or(u32::MAX);
+        let mut received = U256::ZERO;
+        for a in g.received.split(',') {
+            received += parse_atomic(a)?;
+        }
         // Fiat in another currency (the store's changed since) is left out of the fiat sums.
-        let fiat = if status.is_paid() && r.fiat_currency == currency {
-            Decimal::parse(&r.fiat_amount)
-                .ok()
-                .and_then(|d| d.to_scaled(minor))
-                .unwrap_or_default()
-        } else {
-            U256::ZERO
-        };
-        t.sessions += 1;
-        t.paid += u32::from(status.is_paid());
-        t.open += u32::from(status.is_open());
-        t.attention += u32::from(r.attention);
+        let mut fiat = U256::ZERO;
+        if status.is_paid() && g.fiat_currency == currency {
+            for f in g.fiat.split(',') {
+                fiat += Decimal::parse(f)
+                    .ok()
+                    .and_then(|d| d.to_scaled(minor))
+                    .unwrap_or_default();
+            }
+        }
+        t.sessions += n;
+        t.paid += if status.is_paid() { n } else { 0 };
+        t.open += if status.is_open() { n } else { 0 };
+        t.attention += u32::try_from(g.attention).unwrap_or(0);
         paid_fiat += fiat;
-        let key = (r.network_id, r.asset_symbol);
+        let key = (g.network_id, g.asset_symbol);
         for sum in [
             all.entry(key.clone()).or_default(),
-            days.entry(r.day).or_default().entry(key).or_default(),
+            days.entry(g.day).or_default().entry(key).or_default(),
         ] {
-            sum.decimals = u32::try_from(r.asset_decimals).unwrap_or(18);
-            sum.sessions += 1;
-            sum.paid += u32::from(status.is_paid());
+            sum.decimals = u32::try_from(g.asset_decimals).unwrap_or(18);
+            sum.sessions += n;
+            sum.paid += if status.is_paid() { n } else { 0 };
             sum.received += received;
             sum.paid_fiat += fiat;
         }
@@ -162,7 +172,10 @@ pub async fn totals(svc: &Service, filter: &SessionFilter) -> Result<Totals> {
         .iter()
         .rev()
         .map(|(day, assets)| DayTotals {
-            day: day.clone(),
+            day: chrono::DateTime::from_timestamp(day * 86_400, 0)
+                .unwrap_or_default()
+                .format("%Y-%m-%d")
+                .to_string(),
             assets: assets.iter().map(|(k, s)| s.total(k, minor)).collect(),
         })
         .collect();

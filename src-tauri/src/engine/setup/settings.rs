@@ -2,14 +2,86 @@
 //! the same validation types as loading it, each error naming its field.
 
 use super::config_file::{self, set, table};
-use crate::engine::config::{Bounded, Config, Currency, Mode, Percent, PublicUrl, RpcUrl};
+use crate::engine::config::{
+    Bounded, Config, Currency, Mode, Percent, PositiveDecimal, PublicUrl, RateSource, RpcUrl,
+    DEFAULT_HEARTBEAT_SECS, MAX_HEARTBEAT_SECS,
+};
 use crate::engine::redact::shown_url;
 use crate::engine::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::Path;
-use toml_edit::{Array, DocumentMut};
+use toml_edit::{Array, DocumentMut, InlineTable, Item};
 use ts_rs::TS;
+
+/// How one asset is priced: a fixed rate, or a Chainlink feed on the same chain.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AssetSettings {
+    /// Ticker (not editable).
+    pub symbol: String,
+    /// The token contract, `null` for the native coin (not editable).
+    pub contract: Option<String>,
+    /// Fiat (the store's currency) per whole unit, a decimal string; `null` when a feed prices it.
+    pub fixed_rate: Option<String>,
+    /// The Chainlink AggregatorV3 feed; `null` for a fixed rate.
+    pub chainlink_feed: Option<String>,
+    /// The feed's heartbeat: an older answer is refused as stale.
+    pub heartbeat_secs: Option<u32>,
+}
+
+impl AssetSettings {
+    fn of(symbol: &str, contract: Option<String>, rate: &RateSource) -> Self {
+        let (fixed_rate, chainlink_feed, heartbeat_secs) = match rate {
+            RateSource::Fixed(d) => (Some(d.0.to_string()), None, None),
+            RateSource::Chainlink {
+                feed,
+                heartbeat_secs,
+            } => (
+                None,
+                Some(feed.to_checksum(None)),
+                u32::try_from(*heartbeat_secs).ok(),
+            ),
+        };
+        AssetSettings {
+            symbol: symbol.to_string(),
+            contract,
+            fixed_rate,
+            chainlink_feed,
+            heartbeat_secs,
+        }
+    }
+
+    /// The `rate = { … }` of the file, validated with the loader's types (errors name `param`).
+    fn rate(&self, param: &str) -> Result<InlineTable> {
+        let bad = |m: String| Error::invalid(param, m);
+        let mut rate = InlineTable::new();
+        match (&self.fixed_rate, &self.chainlink_feed) {
+            (Some(fixed), None) => {
+                let fixed = fixed.trim().to_string();
+                PositiveDecimal::try_from(fixed.clone()).map_err(bad)?;
+                rate.insert("fixed", fixed.into());
+            }
+            (None, Some(feed)) => {
+                let feed: alloy_primitives::Address = feed.trim().parse().map_err(|_| {
+                    bad(format!(
+                        "`{feed}` is not a contract address (0x and 40 hex digits)"
+                    ))
+                })?;
+                let heartbeat = self.heartbeat_secs.unwrap_or(DEFAULT_HEARTBEAT_SECS as u32);
+                Bounded::<1, MAX_HEARTBEAT_SECS>::try_from(i64::from(heartbeat)).map_err(bad)?;
+                rate.insert("chainlink", feed.to_checksum(None).into());
+                rate.insert("heartbeat_secs", i64::from(heartbeat).into());
+            }
+            _ => {
+                return Err(bad(
+                    "give either a fixed rate or a Chainlink feed, not both or neither".into(),
+                ))
+            }
+        }
+        Ok(rate)
+    }
+}
 
 /// One network's settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
@@ -31,6 +103,8 @@ pub struct NetworkSettings {
     pub rpc_url: Option<String>,
     /// Confirmations required before paid.
     pub confirmations: u32,
+    /// The native coin first, then the tokens, with their rates.
+    pub assets: Vec<AssetSettings>,
 }
 
 /// Everything the settings screen edits.
@@ -88,6 +162,19 @@ impl Settings {
                         .unwrap_or_default(),
                     rpc_url: None,
                     confirmations: n.confirmations.get() as u32,
+                    assets: std::iter::once(AssetSettings::of(
+                        &n.native.symbol,
+                        None,
+                        &n.native.rate,
+                    ))
+                    .chain(n.tokens.iter().map(|t| {
+                        AssetSettings::of(
+                            &t.symbol.get_ref().0,
+                            Some(t.address.to_checksum(None)),
+                            &t.rate,
+                        )
+                    }))
+                    .collect(),
                 })
                 .collect(),
         }
@@ -150,6 +237,9 @@ pub fn save(data_dir: &Path, current: &Config, s: &Settings) -> Result<Config> {
                 RpcUrl::try_from(url.trim().to_string()).map(drop),
             )?;
         }
+        for (j, a) in n.assets.iter().enumerate() {
+            a.rate(&format!("networks.{i}.assets.{j}.rate"))?;
+        }
     }
     config_file::edit(data_dir, |doc| {
         set(&mut table(doc, "store")["name"], name);
@@ -176,9 +266,42 @@ pub fn save(data_dir: &Path, current: &Config, s: &Settings) -> Result<Config> {
                 urls.push(url.trim());
                 set(&mut table["rpc_urls"], urls);
             }
+            for a in &n.assets {
+                set_rate(table, a, a.rate("rate")?)?;
+            }
         }
         Ok(())
     })
+}
+
+/// Sets the `rate` of asset `a` in a network table: in `native`, or in the `tokens` entry with
+/// its symbol (inline tables or `[[networks.tokens]]` alike).
+fn set_rate(table: &mut toml_edit::Table, a: &AssetSettings, rate: InlineTable) -> Result<()> {
+    use toml_edit::TableLike;
+    let missing =
+        || Error::invalid_general(format!("there is no asset `{}` in the file", a.symbol));
+    let same =
+        |t: &dyn TableLike| t.get("symbol").and_then(|v| v.as_str()) == Some(a.symbol.as_str());
+    let entry: Option<&mut dyn TableLike> = if a.contract.is_none() {
+        table.get_mut("native").and_then(|i| i.as_table_like_mut())
+    } else {
+        match table.get_mut("tokens") {
+            Some(Item::Value(toml_edit::Value::Array(arr))) => arr
+                .iter_mut()
+                .filter_map(|v| v.as_inline_table_mut())
+                .map(|t| t as &mut dyn TableLike)
+                .find(|t| same(&**t)),
+            Some(Item::ArrayOfTables(arr)) => arr
+                .iter_mut()
+                .map(|t| t as &mut dyn TableLike)
+                .find(|t| same(&**t)),
+            _ => None,
+        }
+    };
+    entry
+        .ok_or_else(missing)?
+        .insert("rate", toml_edit::value(rate));
+    Ok(())
 }
 
 /// The `[[networks]]` table whose `id` is `id`.

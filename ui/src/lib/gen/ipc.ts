@@ -484,6 +484,31 @@ network: SetupNetwork,
 pin: string, };
 
 /**
+ * How one asset is priced: a fixed rate, or a Chainlink feed on the same chain.
+ */
+export type AssetSettings = { 
+/**
+ * Ticker (not editable).
+ */
+symbol: string, 
+/**
+ * The token contract, `null` for the native coin (not editable).
+ */
+contract: string | null, 
+/**
+ * Fiat (the store's currency) per whole unit, a decimal string; `null` when a feed prices it.
+ */
+fixedRate: string | null, 
+/**
+ * The Chainlink AggregatorV3 feed; `null` for a fixed rate.
+ */
+chainlinkFeed: string | null, 
+/**
+ * The feed's heartbeat: an older answer is refused as stale.
+ */
+heartbeatSecs: number | null, };
+
+/**
  * One network's settings.
  */
 export type NetworkSettings = { 
@@ -514,7 +539,11 @@ rpcUrl: string | null,
 /**
  * Confirmations required before paid.
  */
-confirmations: number, };
+confirmations: number, 
+/**
+ * The native coin first, then the tokens, with their rates.
+ */
+assets: Array<AssetSettings>, };
 
 /**
  * Everything the settings screen edits.

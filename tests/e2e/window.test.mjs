@@ -204,6 +204,10 @@ test("a wrong PIN is refused; the right one opens settings; a changed expiry is 
   const expiry = "[data-testid=settings] input[name=expiryMinutes]";
   await w.clear(expiry);
   await w.type(expiry, "1");
+  // And ETH's price: the next sale is quoted at it.
+  const rate = "[data-testid=settings] input[name='networks.0.assets.0.fixedRate']";
+  await w.clear(rate);
+  await w.type(rate, "2500.00");
   await w.click("[data-testid=settings-save]");
   await w.until("saved", async () => /1/.test(readFileSync(path.join(dataDir, "chaintill.toml"), "utf8").match(/expiry_minutes = (\d+)/)?.[1] ?? ""));
   assert.match(readFileSync(path.join(dataDir, "chaintill.toml"), "utf8"), /expiry_minutes = 1\b/);
@@ -214,6 +218,8 @@ test("a wrong PIN is refused; the right one opens settings; a changed expiry is 
   await w.until("QR code", () => w.find("[data-testid=qr] svg"));
   const s = JSON.parse(cli("sessions", "list", "--json")).data[0];
   assert.equal(Date.parse(s.expiresAt) - Date.parse(s.createdAt), 60_000);
+  assert.equal(s.rate, "2500.00");
+  assert.equal(await w.text("[data-testid=asset-amount]"), "0.002 ETH");
   // Expiry follows the chain: a block past the deadline ends it.
   await rpc("evm_increaseTime", [120]);
   await rpc("anvil_mine", ["0x1"]);

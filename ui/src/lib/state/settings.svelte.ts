@@ -35,6 +35,22 @@ export class SettingsModel {
     return { ...s, networks: s.networks.map((n) => ({ ...n, rpcUrl: null })) };
   }
 
+  /** Switches how asset `j` of network `i` is priced: a Chainlink feed or a fixed rate. */
+  setRateKind(i: number, j: number, chainlink: boolean): void {
+    const a = this.form?.networks[i]?.assets[j];
+    if (!a) return;
+    if (chainlink) {
+      a.fixedRate = null;
+      a.chainlinkFeed = a.chainlinkFeed ?? "";
+      a.heartbeatSecs = a.heartbeatSecs ?? 3600;
+    } else {
+      a.chainlinkFeed = null;
+      a.heartbeatSecs = null;
+      a.fixedRate = a.fixedRate ?? "";
+    }
+    this.touch(`networks.${i}.assets.${j}.rate`);
+  }
+
   touch(field: string): void {
     this.saved = false;
     if (this.errors[field] || this.errors.form) {

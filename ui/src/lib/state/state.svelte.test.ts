@@ -321,6 +321,21 @@ describe("PinModel", () => {
 });
 
 describe("SettingsModel", () => {
+  it("switches an asset between a fixed rate and a Chainlink feed, one of them at a time", async () => {
+    const fake = new FakeBackend();
+    fake.unlocked = true;
+    const m = new SettingsModel(fake);
+    await m.load();
+    const a = () => m.form!.networks[0].assets[0];
+    m.setRateKind(0, 0, true);
+    expect(a().fixedRate).toBeNull();
+    expect(a().chainlinkFeed).toBe("");
+    expect(a().heartbeatSecs).toBe(3600);
+    m.setRateKind(0, 0, false);
+    expect(a().chainlinkFeed).toBeNull();
+    expect(a().heartbeatSecs).toBeNull();
+    expect(a().fixedRate).toBe("");
+  });
   it("says locked when the owner is not unlocked", async () => {
     expect(await new SettingsModel(new FakeBackend()).load()).toBe("locked");
   });

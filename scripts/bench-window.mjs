@@ -1,6 +1,7 @@
 // Window figures for `make bench` (issue #11): cold start to an interactive cashier screen,
 // Enter → QR painted, and idle memory of the app with its WebKit processes. Runs the real
 // release app under Xvfb on a real anvil devnet (inside scripts/with-keyring.sh).
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, realpathSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -11,6 +12,8 @@ const BIN = process.env.CHAINTILL_BIN ?? path.join(ROOT, "target/release/chainti
 const PHRASE = "test test test test test test test test test test test junk";
 const STARTS = 5;
 const CHARGES = 20;
+const SESSIONS = 100_000;
+const SEARCHES = 20;
 
 const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)];
 const row = (name, xs, unit = "ms") =>
@@ -74,6 +77,57 @@ else new MutationObserver((_, o) => { if (document.querySelector("[data-testid=q
   .observe(document.body, { childList: true, subtree: true });
 `;
 
+// Types `term` into the payments search, presses Enter and resolves with the time until the
+// table holds exactly the row of `expect` and two frames have been painted after it.
+const SEARCH = `
+const [term, expect, done] = arguments;
+const input = document.querySelector("[data-testid=payments-search]");
+const set = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, "value").set;
+const shown = () => {
+  const rows = document.querySelectorAll("[data-testid=payment-row]");
+  return rows.length === 1 && rows[0].getAttribute("data-session-id") === expect;
+};
+const t0 = performance.now();
+set.call(input, term);
+input.dispatchEvent(new Event("input", { bubbles: true }));
+input.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true }));
+const painted = () => requestAnimationFrame(() => requestAnimationFrame(() => done(performance.now() - t0)));
+if (shown()) painted();
+else new MutationObserver((_, o) => { if (shown()) { o.disconnect(); painted(); } })
+  .observe(document.body, { childList: true, subtree: true, attributes: true });
+`;
+
+/** Copies the shop's first session SESSIONS times into its database (Python's sqlite3), each
+ *  with an order number and a payment, as the Rust ledger bench does. */
+function seed(dir) {
+  execFileSync("python3", ["-c", `
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1] + "/chaintill.db", timeout=30)
+n = int(sys.argv[2])
+db.execute("""WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+INSERT INTO checkout_sessions (id, livemode, network_id, network_name, chain_id, asset_symbol, asset_decimals,
+  asset_contract, address, address_index, amount_atomic, fiat_amount, fiat_currency, rate, payment_uri,
+  required_confirmations, tolerance_percent, late_grace_ms, metadata, success_url, status, confirmations,
+  amount_received, expires_at, created_at)
+SELECT printf('cs_01N%023d', i), t.livemode, t.network_id, t.network_name, t.chain_id, t.asset_symbol, t.asset_decimals,
+  t.asset_contract, t.address, t.address_index + 1000000 + i, t.amount_atomic, t.fiat_amount, t.fiat_currency, t.rate, t.payment_uri,
+  t.required_confirmations, t.tolerance_percent, t.late_grace_ms, json_object('orderId', 'B-' || i), NULL, 'paid', 3,
+  t.amount_atomic, t.expires_at - 86400000 + i, t.created_at - 86400000 + i
+FROM n, (SELECT * FROM checkout_sessions ORDER BY seq LIMIT 1) t""", (n,))
+db.execute("""INSERT INTO payments (session_id, tx_hash, log_index, from_address, block_number, block_hash, amount_atomic, seen_at, block_timestamp)
+SELECT id, printf('0x%064x', seq), NULL, address, seq, printf('0x%064x', seq + 1), amount_atomic, created_at, created_at
+FROM checkout_sessions WHERE id LIKE 'cs_01N%'""")
+db.commit()
+print(db.execute("SELECT COUNT(*) FROM checkout_sessions").fetchone()[0])
+`, dir, String(SESSIONS)], { encoding: "utf8" });
+}
+
+/** Waits until the app (and its engine's lock on the data directory) is gone. */
+async function gone() {
+  const end = Date.now() + 30_000;
+  while (appProcesses().length > 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+}
+
 const anvil = await startDevnet();
 const dataDir = mkdtempSync(path.join(tmpdir(), "chaintill-bench-window-"));
 writeFileSync(path.join(dataDir, "chaintill.toml"), `[api]\nbind = "127.0.0.1:0"\n`);
@@ -83,6 +137,7 @@ try {
   await w.open(BIN);
   await w.setUpShop({ phrase: PHRASE, storeName: "Bench Coffee", rpcPort: anvil.port, pin: "246810" });
   await w.close();
+  await gone();
 
   const starts = [];
   for (let i = 0; i < STARTS; i++) {
@@ -90,7 +145,10 @@ try {
     await w.open(BIN);
     await w.until("the cashier screen", () => w.find("[data-testid=amount]"), 30_000, 5);
     starts.push(performance.now() - t0);
-    if (i < STARTS - 1) await w.close();
+    if (i < STARTS - 1) {
+      await w.close();
+      await gone();
+    }
   }
 
   const charges = [];
@@ -104,13 +162,34 @@ try {
 
   await new Promise((r) => setTimeout(r, 10_000));
   const pids = appProcesses();
+  const idleRss = memory(pids, "Rss");
+  const idlePss = memory(pids, "Pss");
+  const perProcess = pids
+    .map((pid) => `${readFileSync(`/proc/${pid}/comm`, "utf8").trim()} ${memory([pid], "Rss").toFixed(0)}/${memory([pid], "Pss").toFixed(0)}`)
+    .join(", ");
+
+  // The dashboard at 100,000 sessions: typing a search (then Enter) → the table repainted.
+  seed(dataDir);
+  await w.click("[data-testid=open-dashboard]");
+  await w.until("PIN dialog", () => w.find("[data-testid=pin-input]"));
+  await w.type("[data-testid=pin-input]", "246810");
+  await w.click("[data-testid=pin-submit]");
+  await w.until("the dashboard", () => w.find("[data-testid=payment-row]"));
+  const searches = [];
+  for (let i = 0; i < SEARCHES; i++) {
+    const n = 1 + ((i * 4999) % SESSIONS);
+    const id = `cs_01N${String(n).padStart(23, "0")}`;
+    // By order number (metadata) and by session id, in turn.
+    searches.push(await w.run(SEARCH, [i % 2 ? id : `B-${n}`, id]));
+  }
 
   console.log("Window (release build, Xvfb, WebKitGTK)");
   console.log(`| ${"operation".padEnd(44)} |   n |       p50 |       max |`);
   console.log(`|${"-".repeat(46)}|-----|-----------|-----------|`);
   row("cold start → cashier screen interactive", starts);
   row("Enter → QR painted", charges);
-  console.log(`idle memory after ${CHARGES} sales, ${pids.length} processes (app + WebKit): RSS ${memory(pids, "Rss").toFixed(0)} MiB, PSS ${memory(pids, "Pss").toFixed(0)} MiB`);
+  row(`search → table repainted (${SESSIONS / 1000}k sessions)`, searches);
+  console.log(`idle memory after ${CHARGES} sales, ${pids.length} processes (app + WebKit): RSS ${idleRss.toFixed(0)} MiB, PSS ${idlePss.toFixed(0)} MiB (RSS/PSS MiB: ${perProcess})`);
   console.log("(cold start: from the WebDriver session request, which launches the app, to the amount field found; it includes WebKitWebDriver's own start-up)");
 } finally {
   await w.close();

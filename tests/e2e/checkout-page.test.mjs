@@ -7,7 +7,7 @@ import { spawn, execFileSync } from "node:child_process";
 import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { freePort, startDevnet } from "./devnet.mjs";
+import { freePort, startDevnet, until } from "./devnet.mjs";
 import { chromium } from "playwright-core";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
@@ -17,22 +17,6 @@ const PHRASE = "test test test test test test test test test test test junk";
 
 let anvil, engine, browser, dataDir, rpc, api, key;
 
-
-
-async function until(what, fn, timeoutMs = 30_000) {
-  const end = Date.now() + timeoutMs;
-  let last;
-  while (Date.now() < end) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ""}`);
-}
 
 async function createSession(body) {
   const res = await fetch(`${api}/api/v1/checkout_sessions`, {

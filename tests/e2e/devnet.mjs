@@ -45,3 +45,21 @@ export async function startDevnet() {
   }
   return { port, url, rpc, kill: () => child.kill() };
 }
+
+/** Polls `fn` until it returns something truthy (which is returned), or throws after `timeoutMs`
+ *  with the last error; `onTimeout(what)` may keep evidence first. */
+export async function until(what, fn, { timeoutMs = 30_000, everyMs = 100, onTimeout = async () => {} } = {}) {
+  const end = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < end) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  await onTimeout(what);
+  throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ""}`);
+}

@@ -3,7 +3,7 @@
 import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { freePort } from "./devnet.mjs";
+import { freePort, until } from "./devnet.mjs";
 
 export const ROOT = path.resolve(import.meta.dirname, "../..");
 export const SHOTS = path.join(ROOT, "docs/screenshots");
@@ -74,19 +74,7 @@ export class Window {
   }
 
   async until(what, fn, timeoutMs = 30_000, everyMs = 200) {
-    const end = Date.now() + timeoutMs;
-    let last;
-    while (Date.now() < end) {
-      try {
-        const v = await fn();
-        if (v) return v;
-      } catch (e) {
-        last = e;
-      }
-      await new Promise((r) => setTimeout(r, everyMs));
-    }
-    await this.dump(what);
-    throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ""}`);
+    return until(what, fn, { timeoutMs, everyMs, onTimeout: (w) => this.dump(w) });
   }
 
   /** On a failure, keeps what the window showed for the person reading the CI log. */

@@ -3,10 +3,11 @@
 
 use crate::chain::{pay, provider, wait_status, wei, Anvil};
 use crate::common::{Shop, TEST_PHRASE};
+use crate::wallets::engine;
 use chaintill::engine::checkout::NewSession;
 use chaintill::engine::setup::settings::Settings;
 use chaintill::engine::setup::{SetupNetwork, SetupRequest, WordAnswer};
-use chaintill::engine::{run_until_shutdown, Error, Service};
+use chaintill::engine::{Error, Service};
 use std::time::Duration;
 
 fn local_setup(rpc: &str, pin: &str) -> SetupRequest {
@@ -25,19 +26,6 @@ fn local_setup(rpc: &str, pin: &str) -> SetupRequest {
         },
         pin: pin.into(),
     }
-}
-
-/// The engine as the window runs it, on a free API port.
-fn engine(svc: &Service) -> tokio::sync::oneshot::Sender<()> {
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let svc = svc.clone();
-    tokio::spawn(async move {
-        run_until_shutdown(&svc, None, async {
-            let _ = rx.await;
-        })
-        .await
-    });
-    tx
 }
 
 /// A fresh data dir whose default config listens on a free port and whose only network is a

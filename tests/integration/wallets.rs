@@ -21,8 +21,9 @@ alloy::sol! {
     function transfer(address to, uint256 value) returns (bool);
 }
 
-/// The whole engine as `serve` and the window run it (watchers, dispatcher; no API here).
-fn engine(svc: &Service) -> tokio::sync::oneshot::Sender<()> {
+/// The whole engine as `serve` and the window run it (watchers, dispatcher, and the API on
+/// `api.bind`); stopped when the returned sender is used or dropped.
+pub(crate) fn engine(svc: &Service) -> tokio::sync::oneshot::Sender<()> {
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let svc = svc.clone();
     tokio::spawn(async move {

@@ -47,8 +47,9 @@ type ReconcileRound = tokio::task::JoinHandle<Result<(Vec<String>, usize)>>;
 /// Mempool transactions kept to assemble new blocks from (see [`mempool::TxCache`]): ~27 s of a
 /// 300-transactions-a-second mempool, a few MB at most; nothing for a node without the feed.
 const SEEN_TXS: usize = 8192;
-/// A block missing more of its transactions from the cache than this is fetched whole.
-const MISSING_TXS_FETCHED: usize = 4;
+/// A block missing more of its transactions from the cache than this is fetched whole (the
+/// missing ones are otherwise asked for at once, one small call each).
+const MISSING_TXS_FETCHED: usize = 16;
 /// On a mempool miss, the watched addresses are reloaded when this process committed something
 /// since the last reload (a session created here), or at most this often (one created by
 /// another process, e.g. the CLI): nearly every transaction of a busy mempool pays somebody else.
@@ -275,6 +276,14 @@ impl Watcher {
         };
         let mut lookups = mempool::Lookups::new(LOOKUPS_PER_SECOND, LOOKUPS_IN_FLIGHT);
         loop {
+            // Heads are served first, so mempool notifications that came before this block may
+            // still be queued: take them now, so the block can be assembled from them.
+            while let Some(Some(v)) = pending
+                .as_mut()
+                .and_then(|s| futures_util::FutureExt::now_or_never(s.next()))
+            {
+                self.on_pending_item(v, &mut lookups, p).await;
+            }
             match self.step(p).await {
                 Ok(true) => {}
                 Ok(false) => continue, // more blocks to catch up on
@@ -309,18 +318,29 @@ impl Watcher {
                         }
                     }
                     item = async { pending.as_mut()?.next().await }, if pending.is_some() => match item {
-                        Some(v) => match mempool::Item::parse(v) {
-                            Some(mempool::Item::Full(tx)) => {
-                                self.seen_txs.insert(&tx);
-                                self.on_pending_tx(&tx).await;
-                            }
-                            Some(mempool::Item::Hash(h)) => lookups.push(p, h),
-                            None => {}
-                        },
+                        Some(v) => self.on_pending_item(v, &mut lookups, p).await,
                         None => pending = None,
                     },
                 }
             }
+        }
+    }
+
+    /// One notification of the pending-transaction subscription: a whole transaction (kept for
+    /// assembling blocks, and checked for payments) or a hash to look up within the budget.
+    async fn on_pending_item(
+        &mut self,
+        v: serde_json::Value,
+        lookups: &mut mempool::Lookups,
+        p: &DynProvider,
+    ) {
+        match mempool::Item::parse(v) {
+            Some(mempool::Item::Full(tx)) => {
+                self.seen_txs.insert(&tx);
+                self.on_pending_tx(&tx).await;
+            }
+            Some(mempool::Item::Hash(h)) => lookups.push(p, h),
+            None => {}
         }
     }
 
@@ -493,11 +513,20 @@ impl Watcher {
         if missing > MISSING_TXS_FETCHED {
             return full().await;
         }
+        let fetched = futures_util::future::try_join_all(
+            hashes
+                .iter()
+                .filter(|h| self.seen_txs.get(h).is_none())
+                .map(|h| p.get_transaction_by_hash(*h)),
+        )
+        .await
+        .map_err(rpc)?;
+        let mut fetched = fetched.into_iter();
         let mut txs = Vec::with_capacity(hashes.len());
         for h in &hashes {
             match self.seen_txs.get(h) {
                 Some(tx) => txs.push(tx.clone()),
-                None => match p.get_transaction_by_hash(*h).await.map_err(rpc)? {
+                None => match fetched.next().flatten() {
                     Some(tx) => txs.push(tx),
                     // Gone again (a reorg under way): the whole block tells the truth.
                     None => return full().await,

@@ -63,6 +63,22 @@ fn day(param: &str, s: &str) -> Result<i64> {
         .timestamp_millis())
 }
 
+impl Where {
+    /// Binds the filter's parameters, in order, to `q` (whose SQL holds `self.sql`).
+    fn bind<'q, O>(
+        &'q self,
+        mut q: sqlx::query::QueryAs<'q, sqlx::Sqlite, O, sqlx::sqlite::SqliteArguments<'q>>,
+    ) -> sqlx::query::QueryAs<'q, sqlx::Sqlite, O, sqlx::sqlite::SqliteArguments<'q>> {
+        for a in &self.args {
+            q = match a {
+                Arg::Text(t) => q.bind(t.as_str()),
+                Arg::Int(i) => q.bind(*i),
+            };
+        }
+        q
+    }
+}
+
 impl SessionFilter {
     fn to_where(&self) -> Result<Where> {
         let mut sql = String::from("1 = 1");
@@ -176,14 +192,11 @@ pub async fn find(
         checkout::SELECT_FULL,
         w.sql
     );
-    let mut q = sqlx::query_as::<_, FullRow>(&sql).bind(before);
-    for a in &w.args {
-        q = match a {
-            Arg::Text(t) => q.bind(t.as_str()),
-            Arg::Int(i) => q.bind(*i),
-        };
-    }
-    let rows = q.bind(limit + 1).fetch_all(&mut *conn).await?;
+    let rows = w
+        .bind(sqlx::query_as::<_, FullRow>(&sql).bind(before))
+        .bind(limit + 1)
+        .fetch_all(&mut *conn)
+        .await?;
     let has_more = rows.len() as i64 > limit;
     Ok(LedgerPage {
         sessions: rows

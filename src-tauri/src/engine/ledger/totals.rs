@@ -2,7 +2,7 @@
 //! the sessions a filter selects. Asset amounts are summed as integers of atomic units; fiat as
 //! integers of the currency's minor units. Nothing is a float.
 
-use super::{Arg, SessionFilter, NEEDS_ATTENTION};
+use super::{SessionFilter, NEEDS_ATTENTION};
 use crate::engine::checkout::settle::Status;
 use crate::engine::money::{currency_minor_units, format_atomic, parse_atomic, Decimal};
 use crate::engine::{Result, Service};
@@ -111,14 +111,10 @@ pub async fn totals(svc: &Service, filter: &SessionFilter) -> Result<Totals> {
          FROM checkout_sessions s WHERE {} GROUP BY 1, 2, 3, 4, 5, 6",
         w.sql
     );
-    let mut q = sqlx::query_as::<_, Group>(&sql);
-    for a in &w.args {
-        q = match a {
-            Arg::Text(t) => q.bind(t.as_str()),
-            Arg::Int(i) => q.bind(*i),
-        };
-    }
-    let groups = q.fetch_all(svc.pool()).await?;
+    let groups = w
+        .bind(sqlx::query_as::<_, Group>(&sql))
+        .fetch_all(svc.pool())
+        .await?;
     let mut t = Totals {
         currency: currency.clone(),
         sessions: 0,

@@ -324,13 +324,7 @@ pub async fn write_config(
     data_dir: &std::path::Path,
     req: &SetupRequest,
 ) -> Result<crate::engine::config::Config> {
-    let name = req.store_name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
-        return Err(Error::invalid(
-            "storeName",
-            "the store name needs 1 to 100 characters",
-        ));
-    }
+    let name = settings::store_name(&req.store_name)?;
     Currency::try_from(req.currency.clone()).map_err(|m| Error::invalid("currency", m))?;
     owner::validate(&req.pin, "pin")?;
     let (network, chain_id) = network_table(&req.network, &req.currency)?;

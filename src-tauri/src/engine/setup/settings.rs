@@ -134,6 +134,18 @@ pub struct Settings {
 /// Longest store name.
 const MAX_STORE_NAME: usize = 100;
 
+/// The store name as saved (trimmed), or why it cannot be (`storeName`).
+pub fn store_name(name: &str) -> Result<&str> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > MAX_STORE_NAME {
+        return Err(Error::invalid(
+            "storeName",
+            format!("the store name needs 1 to {MAX_STORE_NAME} characters"),
+        ));
+    }
+    Ok(name)
+}
+
 impl Settings {
     /// The settings of `config` (and the sound preference).
     pub fn of(config: &Config, sound: bool) -> Self {
@@ -184,13 +196,7 @@ impl Settings {
 /// Validates `s` field by field (errors name the field as the window does), writes it into the
 /// config file of `data_dir` and returns the new configuration.
 pub fn save(data_dir: &Path, current: &Config, s: &Settings) -> Result<Config> {
-    let name = s.store_name.trim();
-    if name.is_empty() || name.chars().count() > MAX_STORE_NAME {
-        return Err(Error::invalid(
-            "storeName",
-            format!("the store name needs 1 to {MAX_STORE_NAME} characters"),
-        ));
-    }
+    let name = store_name(&s.store_name)?;
     let field = |param: &str, r: std::result::Result<(), String>| {
         r.map_err(|message| Error::invalid(param, message))
     };

@@ -22,6 +22,7 @@ fn main() {
                 "owner_unlocked",
                 "settings_get",
                 "settings_save",
+                "settings_add_network",
                 "create_session",
                 "get_session",
                 "cancel_session",

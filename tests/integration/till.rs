@@ -10,22 +10,66 @@ use chaintill::engine::setup::{SetupNetwork, SetupRequest, WordAnswer};
 use chaintill::engine::{Error, Service};
 use std::time::Duration;
 
-fn local_setup(rpc: &str, pin: &str) -> SetupRequest {
+fn local_network(rpc: &str) -> SetupNetwork {
+    SetupNetwork {
+        preset: "local".into(),
+        rpc_url: rpc.into(),
+        confirmations: 2,
+        chain_id: None,
+        name: None,
+        native_symbol: None,
+        native_rate: None,
+        test: None,
+    }
+}
+
+/// A custom network (its own chain id, name, coin and fixed rate), as the wizard sends it.
+fn custom_network(rpc: &str, chain_id: u64) -> SetupNetwork {
+    SetupNetwork {
+        preset: "custom".into(),
+        rpc_url: rpc.into(),
+        confirmations: 1,
+        chain_id: Some(chain_id),
+        name: Some("Shop chain".into()),
+        native_symbol: Some("SHOP".into()),
+        native_rate: Some("2.50".into()),
+        test: Some(true),
+    }
+}
+
+fn setup_of(networks: Vec<SetupNetwork>, pin: &str) -> SetupRequest {
     SetupRequest {
         store_name: "Corner Coffee".into(),
         currency: "USD".into(),
-        network: SetupNetwork {
-            preset: "local".into(),
-            rpc_url: rpc.into(),
-            confirmations: 2,
-            chain_id: None,
-            name: None,
-            native_symbol: None,
-            native_rate: None,
-            test: None,
-        },
+        networks,
         pin: pin.into(),
     }
+}
+
+fn local_setup(rpc: &str, pin: &str) -> SetupRequest {
+    setup_of(vec![local_network(rpc)], pin)
+}
+
+fn param_of(e: &Error) -> Option<&str> {
+    match e {
+        Error::InvalidInput { param, .. } => param.as_deref(),
+        _ => None,
+    }
+}
+
+/// Waits until the engine reports `network` connected.
+async fn until_watching(svc: &Service, network: &str) {
+    for _ in 0..200 {
+        if svc
+            .chain_status()
+            .iter()
+            .any(|c| c.connected && c.network == network)
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{network} never connected: {:?}", svc.chain_status());
 }
 
 /// A fresh data dir whose default config listens on a free port and whose only network is a
@@ -65,7 +109,7 @@ async fn the_wizard_imports_configures_and_the_engine_watches_without_a_restart(
         .await
         .unwrap_err();
     assert!(
-        matches!(e, Error::InvalidInput { ref param, .. } if param.as_deref() == Some("network.rpcUrl")),
+        matches!(e, Error::InvalidInput { ref param, .. } if param.as_deref() == Some("networks.0.rpcUrl")),
         "{e:?}"
     );
     let e = svc
@@ -250,6 +294,115 @@ async fn wrong_pins_are_refused_with_a_growing_delay() {
         ),
         "{e:?}"
     );
+}
+
+#[tokio::test]
+async fn the_wizard_sets_up_two_networks_and_settings_add_a_third_watched_at_once() {
+    let local = Anvil::start(&[]);
+    let shop_chain = Anvil::start(&["--chain-id", "7777"]);
+    let third = Anvil::start(&["--chain-id", "8888"]);
+    let (shop, svc) = new_install().await;
+    let stop = engine(&svc);
+    svc.wallet_import(TEST_PHRASE, "", 0).await.unwrap();
+
+    // Each network is checked where it stands in the list: its node, and no chain twice.
+    let cases = [
+        (
+            vec![local_network(&local.url), custom_network(&local.url, 7777)],
+            "networks.1.rpcUrl",
+        ),
+        (
+            vec![local_network(&local.url), custom_network(&local.url, 31337)],
+            "networks.1.preset",
+        ),
+        (
+            vec![
+                local_network(&local.url),
+                SetupNetwork {
+                    native_rate: Some("free".into()),
+                    ..custom_network(&shop_chain.url, 7777)
+                },
+            ],
+            "networks.1.nativeRate",
+        ),
+        (vec![], "networks"),
+    ];
+    for (networks, param) in cases {
+        let e = svc
+            .setup_finish(&setup_of(networks, "246810"))
+            .await
+            .unwrap_err();
+        assert_eq!(param_of(&e), Some(param), "{e:?}");
+        assert!(!svc.setup_state().await.unwrap().configured);
+    }
+
+    svc.setup_finish(&setup_of(
+        vec![
+            local_network(&local.url),
+            custom_network(&shop_chain.url, 7777),
+        ],
+        "246810",
+    ))
+    .await
+    .unwrap();
+    until_watching(&svc, "local").await;
+    until_watching(&svc, "chain-7777").await;
+    let info = svc.app_info().await.unwrap();
+    let ids: Vec<&str> = info.networks.iter().map(|n| n.id.as_str()).collect();
+    assert_eq!(ids, ["local", "chain-7777"]);
+
+    // A sale on the second network is paid on its own chain.
+    let p = provider(&shop_chain.url).await;
+    let mut on_shop_chain = NewSession::for_amount("5.00");
+    on_shop_chain.network = Some("chain-7777".into());
+    let sale = svc.sale_create(on_shop_chain).await.unwrap();
+    assert_eq!(sale.session.amount.value, "2"); // 5.00 USD at 2.50 USD per SHOP
+    pay(&p, &sale.session.address, wei(&sale.session)).await;
+    crate::chain::mine(&p, 1).await;
+    wait_status(&svc, &sale.session.id, "paid").await;
+
+    // Settings add a third network: refused when its node or chain is wrong, then watched with
+    // no restart, appended after the owner's own lines.
+    let mut file = std::fs::read_to_string(shop.path().join("chaintill.toml")).unwrap();
+    file.push_str("\n# the owner's note at the end\n");
+    std::fs::write(shop.path().join("chaintill.toml"), &file).unwrap();
+    for (network, param) in [
+        (custom_network(&third.url, 9999), "network.rpcUrl"),
+        (custom_network(&shop_chain.url, 7777), "network.preset"),
+        (local_network(&local.url), "network.preset"),
+        (
+            SetupNetwork {
+                preset: "nowhere".into(),
+                ..local_network(&third.url)
+            },
+            "network.preset",
+        ),
+    ] {
+        let e = svc.settings_add_network(&network).await.unwrap_err();
+        assert_eq!(param_of(&e), Some(param), "{e:?}");
+    }
+    assert_eq!(
+        std::fs::read_to_string(shop.path().join("chaintill.toml")).unwrap(),
+        file,
+        "a refused network leaves the file alone"
+    );
+    let settings = svc
+        .settings_add_network(&custom_network(&third.url, 8888))
+        .await
+        .unwrap();
+    let ids: Vec<&str> = settings.networks.iter().map(|n| n.id.as_str()).collect();
+    assert_eq!(ids, ["local", "chain-7777", "chain-8888"]);
+    let after = std::fs::read_to_string(shop.path().join("chaintill.toml")).unwrap();
+    assert!(after.contains("# the owner's note at the end"), "{after}");
+    until_watching(&svc, "chain-8888").await;
+    let p3 = provider(&third.url).await;
+    let mut on_third = NewSession::for_amount("1.00");
+    on_third.network = Some("chain-8888".into());
+    let sale = svc.sale_create(on_third).await.unwrap();
+    pay(&p3, &sale.session.address, wei(&sale.session)).await;
+    crate::chain::mine(&p3, 1).await;
+    wait_status(&svc, &sale.session.id, "paid").await;
+    let _ = stop.send(());
 }
 
 #[tokio::test]

@@ -7,7 +7,9 @@ use crate::engine::checkout::view::{SaleSummary, SaleView};
 use crate::engine::checkout::NewSession;
 use crate::engine::setup::presets::NetworkPreset;
 use crate::engine::setup::settings::Settings;
-use crate::engine::setup::{NewPhrase, RpcCheck, SetupRequest, SetupState, WordAnswer};
+use crate::engine::setup::{
+    NewPhrase, RpcCheck, SetupNetwork, SetupRequest, SetupState, WordAnswer,
+};
 use crate::engine::wallet::WalletInfo;
 use crate::engine::{AppInfo, Error};
 use serde::Serialize;
@@ -182,6 +184,16 @@ pub async fn settings_get(state: State<'_, AppState>) -> IpcResult<Settings> {
 pub async fn settings_save(state: State<'_, AppState>, settings: Settings) -> IpcResult<Settings> {
     state.owner.require()?;
     Ok(state.svc.settings_save(&settings).await?)
+}
+
+/// Adds a network to the till (needs the PIN): its node tested live, then watched at once.
+#[tauri::command]
+pub async fn settings_add_network(
+    state: State<'_, AppState>,
+    network: SetupNetwork,
+) -> IpcResult<Settings> {
+    state.owner.require()?;
+    Ok(state.svc.settings_add_network(&network).await?)
 }
 
 /// Creates a session for the amount the cashier typed.

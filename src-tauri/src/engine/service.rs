@@ -13,7 +13,7 @@ use crate::engine::ledger::totals::Totals;
 use crate::engine::ledger::{self, LedgerPage, SessionFilter};
 use crate::engine::setup::settings::{self, Settings};
 use crate::engine::setup::{
-    self, NewPhrase, PendingPhrase, RpcCheck, SetupRequest, SetupState, WordAnswer,
+    self, NewPhrase, PendingPhrase, RpcCheck, SetupNetwork, SetupRequest, SetupState, WordAnswer,
 };
 use crate::engine::simulate::{self, SimulatedAmount};
 use crate::engine::till::{AppInfo, AssetInfo, NetworkInfo};
@@ -367,7 +367,7 @@ impl Service {
         let config = setup::write_config(&self.data_dir, req).await?;
         owner::set_pin(&self.pool, &req.pin, true).await?;
         self.apply_config(config);
-        tracing::info!("setup finished; watching the chosen network");
+        tracing::info!("setup finished; watching the chosen networks");
         Ok(())
     }
 
@@ -390,6 +390,15 @@ impl Service {
         let config = settings::save(&self.data_dir, &self.config(), s)?;
         owner::set_sound(&self.pool, s.sound).await?;
         self.apply_config(config);
+        self.settings_get().await
+    }
+
+    /// Adds a network (its node tested live) and starts watching it without a restart.
+    pub async fn settings_add_network(&self, n: &SetupNetwork) -> Result<Settings> {
+        let _edit = self.config_edit.lock().await;
+        let config = setup::add_network(&self.data_dir, &self.config(), n).await?;
+        self.apply_config(config);
+        tracing::info!("network added; watching it");
         self.settings_get().await
     }
 

@@ -1,6 +1,7 @@
 //! First-run setup as the window's wizard does it: a wallet created (words shown once, three
-//! re-typed) or imported, the store, one network from a preset or custom with its node tested
+//! re-typed) or imported, the store, networks from presets or custom with their nodes tested
 //! live, and the owner PIN; then `chaintill.toml` is written and the engine starts watching.
+//! Settings add further networks the same way ([`add_network`]).
 
 pub mod config_file;
 pub mod presets;
@@ -187,18 +188,22 @@ pub struct SetupRequest {
     pub store_name: String,
     /// ISO 4217.
     pub currency: String,
-    /// The network to watch.
-    pub network: SetupNetwork,
+    /// The networks to watch (one or more, each with its node).
+    pub networks: Vec<SetupNetwork>,
     /// The owner PIN (6+ digits); stored only as an argon2id hash.
     pub pin: String,
 }
 
-/// The `[[networks]]` entry for `n`, validated field by field (errors name `network.<field>`).
-fn network_table(n: &SetupNetwork, currency: &str) -> Result<(Table, u64)> {
+/// The most networks one till watches from the wizard (more can be added later, one at a time).
+pub const MAX_SETUP_NETWORKS: usize = 8;
+
+/// The `[[networks]]` entry for `n` and its chain id, validated field by field (errors name
+/// `<at>.<field>`, e.g. `networks.1.rpcUrl`).
+fn network_table(n: &SetupNetwork, currency: &str, at: &str) -> Result<(Table, u64)> {
     let mut t = Table::new();
     if !(1..=1000).contains(&n.confirmations) {
         return Err(Error::invalid(
-            "network.confirmations",
+            &format!("{at}.confirmations"),
             "confirmations must be 1 to 1000",
         ));
     }
@@ -216,10 +221,10 @@ fn network_table(n: &SetupNetwork, currency: &str) -> Result<(Table, u64)> {
             preset_entries(&mut t, p);
             p.chain_id
         }
-        None if n.preset == "custom" => custom_entries(&mut t, n)?,
+        None if n.preset == "custom" => custom_entries(&mut t, n, at)?,
         None => {
             return Err(Error::invalid(
-                "network.preset",
+                &format!("{at}.preset"),
                 format!("unknown network preset `{}`", n.preset),
             ))
         }
@@ -227,7 +232,7 @@ fn network_table(n: &SetupNetwork, currency: &str) -> Result<(Table, u64)> {
     let mut urls = Array::new();
     urls.push(
         RpcUrl::try_from(n.rpc_url.trim().to_string())
-            .map_err(|m| Error::invalid("network.rpcUrl", m))?
+            .map_err(|m| Error::invalid(&format!("{at}.rpcUrl"), m))?
             .0
             .as_str(),
     );
@@ -283,24 +288,25 @@ fn preset_entries(t: &mut Table, p: &Preset) {
     t["tokens"] = value(tokens);
 }
 
-fn custom_entries(t: &mut Table, n: &SetupNetwork) -> Result<u64> {
+fn custom_entries(t: &mut Table, n: &SetupNetwork, at: &str) -> Result<u64> {
+    let field = |name: &str| format!("{at}.{name}");
     let chain_id = n
         .chain_id
         .filter(|c| *c >= 1 && *c <= i64::MAX as u64)
-        .ok_or_else(|| Error::invalid("network.chainId", "a custom network needs its chain id"))?;
+        .ok_or_else(|| Error::invalid(&field("chainId"), "a custom network needs its chain id"))?;
     let name = n.name.as_deref().map(str::trim).unwrap_or_default();
     if name.is_empty() || name.chars().count() > 60 {
         return Err(Error::invalid(
-            "network.name",
+            &field("name"),
             "a custom network needs a name of 1 to 60 characters",
         ));
     }
     let symbol = Symbol::try_from(n.native_symbol.clone().unwrap_or_default())
-        .map_err(|m| Error::invalid("network.nativeSymbol", m))?;
+        .map_err(|m| Error::invalid(&field("nativeSymbol"), m))?;
     let rate = PositiveDecimal::try_from(n.native_rate.clone().unwrap_or_default())
-        .map_err(|m| Error::invalid("network.nativeRate", m))?;
+        .map_err(|m| Error::invalid(&field("nativeRate"), m))?;
     let id = NetworkId::try_from(format!("chain-{chain_id}"))
-        .map_err(|m| Error::invalid("network.chainId", m))?;
+        .map_err(|m| Error::invalid(&field("chainId"), m))?;
     t["id"] = value(id.0);
     t["name"] = value(name);
     t["chain_id"] = value(chain_id as i64);
@@ -317,8 +323,49 @@ fn custom_entries(t: &mut Table, n: &SetupNetwork) -> Result<u64> {
     Ok(chain_id)
 }
 
-/// Validates the wizard's answers, tests the node, and writes `chaintill.toml` (store and the
-/// one network; the owner's other keys and comments stay). The caller stores the PIN and
+/// Validates `networks` (each on its own and together: no network twice), tests each node live
+/// (concurrently), and returns their `[[networks]]` tables. `at(i)` names network `i` in errors.
+async fn checked_networks(
+    networks: &[&SetupNetwork],
+    currency: &str,
+    at: impl Fn(usize) -> String,
+) -> Result<Vec<Table>> {
+    let mut tables = Vec::with_capacity(networks.len());
+    let mut chains = Vec::with_capacity(networks.len());
+    for (i, n) in networks.iter().enumerate() {
+        let (t, chain_id) = network_table(n, currency, &at(i))?;
+        if let Some(first) = chains.iter().position(|c| *c == chain_id) {
+            let name = t.get("name").and_then(|v| v.as_str()).unwrap_or_default();
+            return Err(Error::invalid(
+                &format!("{}.preset", at(i)),
+                format!(
+                    "{name} (chain {chain_id}) is already network {} of this till",
+                    first + 1
+                ),
+            ));
+        }
+        chains.push(chain_id);
+        tables.push(t);
+    }
+    futures_util::future::try_join_all(networks.iter().zip(&chains).enumerate().map(
+        |(i, (n, chain_id))| {
+            let param = format!("{}.rpcUrl", at(i));
+            async move {
+                let check = check_rpc(&n.rpc_url, *chain_id, &param).await?;
+                if check.matches {
+                    Ok(())
+                } else {
+                    Err(Error::invalid(&param, check.message))
+                }
+            }
+        },
+    ))
+    .await?;
+    Ok(tables)
+}
+
+/// Validates the wizard's answers, tests every node, and writes `chaintill.toml` (store and the
+/// chosen networks; the owner's other keys and comments stay). The caller stores the PIN and
 /// applies the returned configuration.
 pub async fn write_config(
     data_dir: &std::path::Path,
@@ -327,17 +374,64 @@ pub async fn write_config(
     let name = settings::store_name(&req.store_name)?;
     Currency::try_from(req.currency.clone()).map_err(|m| Error::invalid("currency", m))?;
     owner::validate(&req.pin, "pin")?;
-    let (network, chain_id) = network_table(&req.network, &req.currency)?;
-    let check = check_rpc(&req.network.rpc_url, chain_id, "network.rpcUrl").await?;
-    if !check.matches {
-        return Err(Error::invalid("network.rpcUrl", check.message));
+    if req.networks.is_empty() || req.networks.len() > MAX_SETUP_NETWORKS {
+        return Err(Error::invalid(
+            "networks",
+            format!("choose 1 to {MAX_SETUP_NETWORKS} networks"),
+        ));
     }
+    let chosen: Vec<&SetupNetwork> = req.networks.iter().collect();
+    let tables = checked_networks(&chosen, &req.currency, |i| format!("networks.{i}")).await?;
     config_file::edit(data_dir, |doc| {
         set(&mut table(doc, "store")["name"], name);
         set(&mut table(doc, "store")["default_currency"], &req.currency);
         let mut networks = ArrayOfTables::new();
-        networks.push(network);
+        for t in tables {
+            networks.push(t);
+        }
         doc["networks"] = toml_edit::Item::ArrayOfTables(networks);
+        Ok(())
+    })
+}
+
+/// Adds network `n` to a configured till (settings): validated as the wizard validates it (errors
+/// name `network.<field>`), refused when the till already watches that chain, its node tested
+/// live, then appended to `chaintill.toml` after the owner's own networks.
+pub async fn add_network(
+    data_dir: &std::path::Path,
+    current: &crate::engine::config::Config,
+    n: &SetupNetwork,
+) -> Result<crate::engine::config::Config> {
+    let currency = &current.store.default_currency.0;
+    let mut tables = checked_networks(&[n], currency, |_| "network".into()).await?;
+    let table = tables.remove(0);
+    let chain_id = table
+        .get("chain_id")
+        .and_then(|v| v.as_integer())
+        .unwrap_or_default() as u64;
+    if let Some(existing) = current.networks.iter().find(|c| c.chain_id() == chain_id) {
+        return Err(Error::invalid(
+            "network.preset",
+            format!(
+                "this till already watches chain {chain_id} as {}",
+                existing.display_name()
+            ),
+        ));
+    }
+    config_file::edit(data_dir, |doc| {
+        match doc.get_mut("networks") {
+            Some(toml_edit::Item::ArrayOfTables(networks)) => networks.push(table),
+            None | Some(toml_edit::Item::None) => {
+                let mut networks = ArrayOfTables::new();
+                networks.push(table);
+                doc["networks"] = toml_edit::Item::ArrayOfTables(networks);
+            }
+            Some(_) => {
+                return Err(Error::invalid_general(
+                    "`networks` in chaintill.toml is not a list of [[networks]] tables",
+                ))
+            }
+        }
         Ok(())
     })
 }

@@ -44,6 +44,22 @@ const scenes = {
     await p.click(id("setup-till-no")); await p.click(id("setup-next")); await p.fill(id("setup-store-name"), "Corner Coffee"); await p.click(id("setup-next"));
     await p.selectOption(id("setup-network"), "base"); await p.click(id("setup-rpc-test")); await p.waitForSelector(`${id("setup-rpc-result")}.ok`);
   }],
+  "06b-setup-networks-two": ["setup", "", async (p) => {
+    await toNetworkStep(p);
+    await p.click(id("setup-rpc-test")); await p.waitForSelector(`${id("setup-rpc-result")}.ok`);
+    await p.click(id("setup-network-add")); await p.waitForSelector(`${id("setup-network-item")} >> nth=1`);
+  }],
+  "06c-setup-networks-custom-dup": ["setup", "", async (p) => {
+    await toNetworkStep(p);
+    await p.selectOption(id("setup-network"), "base"); await p.click(id("setup-rpc-test")); await p.waitForSelector(`${id("setup-rpc-result")}.ok`);
+    await p.click(id("setup-network-add")); await p.waitForSelector(`${id("setup-network-item")} >> nth=1`);
+    await p.click(id("setup-rpc-test")); await p.waitForSelector(`${id("setup-rpc-result")}.ok`);
+    await p.click(id("setup-network-add")); await p.waitForSelector(`${id("setup-network-item")} >> nth=2`);
+    await p.selectOption(id("setup-network"), "custom"); await p.fill(id("setup-custom-chain-id"), "8453"); await p.fill(id("setup-custom-name"), "Base via my node");
+    await p.fill(id("setup-custom-rate"), "3000"); await p.fill(id("setup-rpc-url"), "https://base.example/rpc");
+    await p.click(id("setup-rpc-test")); await p.waitForSelector(`${id("setup-rpc-result")}.ok`);
+    await p.click(id("setup-next")); await p.waitForSelector("[role=alert]");
+  }],
   "07-setup-network-wrong": ["setup", "", async (p) => {
     await p.click(id("setup-import")); await p.fill(id("setup-phrase"), "test test test test test test test test test test test junk");
     await p.click(id("setup-till-no")); await p.click(id("setup-next")); await p.fill(id("setup-store-name"), "Corner Coffee"); await p.click(id("setup-next"));
@@ -60,6 +76,13 @@ const scenes = {
   "09-setup-review": ["setup", "", async (p) => {
     await p.click(id("setup-import")); await p.fill(id("setup-phrase"), "test test test test test test test test test test test junk");
     await p.click(id("setup-till-no")); await p.click(id("setup-next")); await p.fill(id("setup-store-name"), "Corner Coffee"); await p.click(id("setup-next"));
+    await p.click(id("setup-rpc-test")); await p.waitForSelector(`${id("setup-rpc-result")}.ok`); await p.click(id("setup-next"));
+    await p.fill(id("setup-pin"), "123456"); await p.fill(id("setup-pin-repeat"), "123456"); await p.click(id("setup-next")); await p.waitForSelector(id("setup-finish"));
+  }],
+  "09b-setup-review-two": ["setup", "", async (p) => {
+    await toNetworkStep(p);
+    await p.click(id("setup-rpc-test")); await p.waitForSelector(`${id("setup-rpc-result")}.ok`);
+    await p.click(id("setup-network-add")); await p.waitForSelector(`${id("setup-network-item")} >> nth=1`);
     await p.click(id("setup-rpc-test")); await p.waitForSelector(`${id("setup-rpc-result")}.ok`); await p.click(id("setup-next"));
     await p.fill(id("setup-pin"), "123456"); await p.fill(id("setup-pin-repeat"), "123456"); await p.click(id("setup-next")); await p.waitForSelector(id("setup-finish"));
   }],
@@ -130,6 +153,25 @@ const scenes = {
     await openDash(p); await p.click(id("nav-keys")); await p.click(`${id("api-key-revoke")} >> nth=0`); await p.waitForSelector(id("api-key-revoke-confirm"));
   }],
   "45-dash-settings": ["dashboard", "", async (p) => { await openDash(p); await p.click(id("nav-settings")); await p.waitForSelector(id("settings-save")); }],
+  "47-settings-add-network": ["settings", "", async (p) => {
+    await openSettings(p); await p.click(id("settings-network-add")); await p.waitForSelector(id("settings-network-form"));
+    await p.selectOption(id("settings-add-network"), "arbitrum"); await p.click(id("settings-add-rpc-test")); await p.waitForSelector(`${id("settings-add-rpc-result")}.ok`);
+    await showAddForm(p);
+  }],
+  "48-settings-add-network-error": ["settings", "", async (p) => {
+    await openSettings(p); await p.click(id("settings-network-add")); await p.waitForSelector(id("settings-network-form"));
+    await p.fill(id("settings-add-rpc-url"), "https://wrong.example/rpc"); await p.click(id("settings-network-save"));
+    await p.waitForSelector(`${id("settings-network-form")} [aria-invalid=true]`); await showAddForm(p);
+  }],
+  "49-settings-add-network-currency": ["settings-eur", "", async (p) => {
+    await openSettings(p); await p.click(id("settings-network-add")); await p.waitForSelector(id("settings-network-form"));
+    await p.click(id("settings-network-save")); await p.waitForSelector(`${id("settings-network-form")} .add-msg:not(:empty)`); await showAddForm(p);
+  }],
+  "50-settings-network-added": ["settings", "", async (p) => {
+    await openSettings(p); await p.click(id("settings-network-add")); await p.waitForSelector(id("settings-network-form"));
+    await p.click(id("settings-network-save")); await p.waitForSelector(".add-row .ok");
+    await p.evaluate(() => document.querySelector(".add-row").scrollIntoView({ block: "end" }));
+  }],
   "46-dash-locked-pin": ["dashboard-locked", "", async (p) => {
     await p.click(id("open-dashboard")); await p.fill(id("pin-input"), "123456"); await p.click(id("pin-submit")); await p.waitForSelector(id("payment-row"));
     await p.evaluate(() => { window.fake.unlocked = false; }); await p.click(id("nav-totals")); await p.waitForSelector(id("pin-input"));
@@ -140,6 +182,22 @@ const scenes = {
   "25-customer-expired": ["expired", "#customer", async () => {}],
   "26-customer-welcome": ["entry", "#customer", async () => {}],
 };
+
+/** The wizard's import path up to the networks step. */
+async function toNetworkStep(p) {
+  await p.click(id("setup-import")); await p.fill(id("setup-phrase"), "test test test test test test test test test test test junk");
+  await p.click(id("setup-till-no")); await p.click(id("setup-next")); await p.fill(id("setup-store-name"), "Corner Coffee"); await p.click(id("setup-next"));
+  await p.waitForSelector(id("setup-network"));
+}
+
+async function openSettings(p) {
+  await p.click(id("open-dashboard")); await p.click(id("nav-settings")); await p.waitForSelector(id("settings-network-add"));
+}
+
+/** Scrolls the settings so the add-network form ends at the bottom of the window. */
+async function showAddForm(p) {
+  await p.evaluate(() => document.querySelector('[data-testid="settings-network-form"]').scrollIntoView({ block: "end" }));
+}
 
 async function openDash(p) {
   await p.click(id("open-dashboard"));

@@ -26,6 +26,7 @@ describe("TauriBackend", () => {
     await b.rpcTest("ws://x", 31337);
     await b.pinUnlock("123456");
     await b.settingsSave({ storeName: "x" } as never);
+    await b.settingsAddNetwork({ preset: "base" } as never);
     await b.setupFinish({ storeName: "x" } as never);
     await b.appInfo();
     expect(calls).toEqual([
@@ -39,6 +40,7 @@ describe("TauriBackend", () => {
       ["rpc_test", { url: "ws://x", chainId: 31337 }],
       ["pin_unlock", { pin: "123456" }],
       ["settings_save", { settings: { storeName: "x" } }],
+      ["settings_add_network", { network: { preset: "base" } }],
       ["setup_finish", { req: { storeName: "x" } }],
       ["app_info", {}],
     ]);

@@ -22,6 +22,7 @@ import type {
   SessionDetail,
   SessionFilter,
   Settings,
+  SetupNetwork,
   SetupRequest,
   SetupState,
   SimulatedAmount,
@@ -53,6 +54,8 @@ export interface Backend {
   ownerUnlocked(): Promise<boolean>;
   settingsGet(): Promise<Settings>;
   settingsSave(settings: Settings): Promise<Settings>;
+  /** Adds a network (its node tested live by the engine); the settings with it last. */
+  settingsAddNetwork(network: SetupNetwork): Promise<Settings>;
 
   createSession(amount: string, network: string, asset: string): Promise<SaleView>;
   getSession(id: string): Promise<SaleView>;
@@ -145,6 +148,7 @@ export class TauriBackend implements Backend {
   ownerUnlocked = () => call<boolean>("owner_unlocked");
   settingsGet = () => call<Settings>("settings_get");
   settingsSave = (settings: Settings) => call<Settings>("settings_save", { settings });
+  settingsAddNetwork = (network: SetupNetwork) => call<Settings>("settings_add_network", { network });
 
   createSession = (amount: string, network: string, asset: string) =>
     call<SaleView>("create_session", { amount, network, asset });

@@ -15,7 +15,9 @@ import type {
   RpcCheck,
   SaleSummary,
   SaleView,
+  NetworkSettings,
   Settings,
+  SetupNetwork,
   SetupRequest,
   SetupState,
   Status,
@@ -292,6 +294,9 @@ export class FakeBackend implements Backend {
   }
   async setupFinish(req: SetupRequest) {
     this.rec("setupFinish", req);
+    if (req.networks.length < 1 || req.networks.length > 8) throw err("invalid_input", "choose 1 to 8 networks", "networks");
+    const bad = req.networks.findIndex((n) => n.rpcUrl.includes("wrong"));
+    if (bad >= 0) throw err("invalid_input", "the node did not answer", `networks.${bad}.rpcUrl`);
     this.setup = { wallet: WALLET, configured: true };
     return { ...this.info, storeName: req.storeName, currency: req.currency };
   }
@@ -313,6 +318,49 @@ export class FakeBackend implements Backend {
     if (s.expiryMinutes < 1 || s.expiryMinutes > 1440) throw err("invalid_input", "expiry must be between 1 and 1440 minutes", "expiryMinutes");
     this.settings = { ...s, networks: s.networks.map((n) => ({ ...n, rpcUrl: null })) };
     this.info = { ...this.info, storeName: s.storeName, sound: s.sound };
+    return structuredClone(this.settings);
+  }
+  /** As the engine: the preset or custom fields checked, one network per chain, the node "tested"
+   *  (a URL with `wrong` in it fails), then the network appended. */
+  async settingsAddNetwork(n: SetupNetwork) {
+    this.rec("settingsAddNetwork", n);
+    if (!this.unlocked) throw err("locked", "Enter the owner PIN.");
+    const preset = PRESETS.find((p) => p.id === n.preset);
+    if (!preset && n.preset !== "custom") throw err("invalid_input", `unknown network preset \`${n.preset}\``, "network.preset");
+    const chainId = preset ? preset.chainId : (n.chainId ?? 0);
+    if (chainId < 1) throw err("invalid_input", "a custom network needs its chain id", "network.chainId");
+    const name = preset ? preset.name : (n.name ?? "").trim();
+    if (!name) throw err("invalid_input", "a custom network needs a name of 1 to 60 characters", "network.name");
+    const cur = this.settings.currency;
+    if (preset && !preset.test && cur !== "USD") {
+      throw err("invalid_input", `${name}'s Chainlink rates are in USD; a ${cur} shop needs a custom network with its own rate (or USD)`, "currency");
+    }
+    const same = this.settings.networks.find((c) => c.chainId === chainId);
+    if (same) throw err("invalid_input", `this till already watches chain ${chainId} as ${same.name}`, "network.preset");
+    if (n.rpcUrl.includes("wrong")) throw err("invalid_input", `the node is on chain 1, not ${chainId}`, "network.rpcUrl");
+    let rpcShown = n.rpcUrl;
+    try {
+      const u = new URL(n.rpcUrl);
+      rpcShown = `${u.protocol}//${u.hostname}`;
+    } catch {
+      throw err("invalid_input", "the URL must start with ws://, wss://, http:// or https://", "network.rpcUrl");
+    }
+    const feed = !!preset && !preset.test;
+    const test = preset ? preset.test : n.test !== false;
+    const symbol = preset ? preset.nativeSymbol : (n.nativeSymbol ?? "ETH").toUpperCase();
+    const added: NetworkSettings = {
+      id: preset ? preset.id : `chain-${chainId}`, name, chainId, mode: test ? "test" : "live", rpcShown, rpcUrl: null, confirmations: n.confirmations,
+      assets: [
+        { symbol, contract: null, fixedRate: feed ? null : (n.nativeRate ?? "3000.00"), chainlinkFeed: feed ? "0x5f4eC3Df9cbd43714FE2740f5E3616155c5b8419" : null, heartbeatSecs: feed ? 3600 : null },
+        ...(preset?.usdc ? [{ symbol: "USDC", contract: preset.usdc, fixedRate: "1.00", chainlinkFeed: null, heartbeatSecs: null }] : []),
+      ],
+    };
+    this.settings = { ...this.settings, networks: [...this.settings.networks, added] };
+    this.info = {
+      ...this.info,
+      networks: [...this.info.networks, { id: added.id, name, test, confirmations: n.confirmations, assets: added.assets.map((a) => ({ symbol: a.symbol, decimals: a.contract ? 6 : 18, native: !a.contract })) }],
+    };
+    this.chains = [...this.chains, { network: added.id, chainId, connected: true, rpcUrl: n.rpcUrl, head: 1234, processed: 1234, lag: 0, error: null, updatedAt: new Date().toISOString() }];
     return structuredClone(this.settings);
   }
   async createSession(amount: string, network: string, asset: string) {

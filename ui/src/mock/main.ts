@@ -17,6 +17,10 @@ if (scene === "setup") {
   fake.setup = { wallet: null, configured: false };
 } else if (scene === "settings") {
   fake.unlocked = true;
+} else if (scene === "settings-eur") {
+  // A euro shop: adding a preset priced by Chainlink (USD) is refused on the currency.
+  fake.unlocked = true;
+  fake.settings = { ...fake.settings, currency: "EUR" };
 } else if (scene.startsWith("dashboard")) {
   // The owner's dashboard over a ledger of generated sales (`open-dashboard` opens it: unlocked).
   fake.unlocked = scene !== "dashboard-locked";

@@ -475,9 +475,9 @@ storeName: string,
  */
 currency: string, 
 /**
- * The network to watch.
+ * The networks to watch (one or more, each with its node).
  */
-network: SetupNetwork, 
+networks: Array<SetupNetwork>, 
 /**
  * The owner PIN (6+ digits); stored only as an argon2id hash.
  */

@@ -2,11 +2,15 @@
 import type { Settings } from "../gen/ipc";
 import { toIpcError, type Backend } from "../ipc";
 
+/** How a load or save went: `locked` when the owner PIN is needed again. */
 export type LoadResult = "ok" | "locked" | "failed";
 
+/** The settings form and its save. */
 export class SettingsModel {
   /** The form being edited (a deep copy of what the engine sent). */
   form = $state<Settings | null>(null);
+  /** What the engine last sent: the settings in effect (unsaved edits are in `form`). */
+  current = $state.raw<Settings | null>(null);
   /** Errors by field name (`storeName`, `networks.0.rpcUrl`, …); "form" for the rest. */
   errors = $state<Record<string, string>>({});
   saving = $state(false);
@@ -20,7 +24,8 @@ export class SettingsModel {
 
   async load(): Promise<LoadResult> {
     try {
-      this.form = this.editable(await this.backend.settingsGet());
+      this.current = await this.backend.settingsGet();
+      this.form = this.editable(this.current);
       this.errors = {};
       return "ok";
     } catch (e) {
@@ -33,6 +38,18 @@ export class SettingsModel {
 
   private editable(s: Settings): Settings {
     return { ...s, networks: s.networks.map((n) => ({ ...n, rpcUrl: null })) };
+  }
+
+  /** The engine added a network and sent `s`. Only the new networks enter the form: unsaved
+   *  edits of the store, sales and the networks already there stay, to be saved as usual. */
+  networksAdded(s: Settings): void {
+    this.current = s;
+    if (!this.form) {
+      this.form = this.editable(s);
+      return;
+    }
+    const have = new Set(this.form.networks.map((n) => n.id));
+    this.form.networks.push(...this.editable(s).networks.filter((n) => !have.has(n.id)));
   }
 
   /** Switches how asset `j` of network `i` is priced: a Chainlink feed or a fixed rate. */
@@ -83,7 +100,8 @@ export class SettingsModel {
     this.saving = true;
     this.saved = false;
     try {
-      this.form = this.editable(await this.backend.settingsSave(req));
+      this.current = await this.backend.settingsSave(req);
+      this.form = this.editable(this.current);
       this.errors = {};
       this.saved = true;
       return "ok";

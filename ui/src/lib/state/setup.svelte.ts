@@ -1,30 +1,38 @@
-// The first-run wizard: wallet (create or import), store, network, PIN, review.
-import type { AppInfo, NetworkPreset, NewPhrase, RpcCheck, SetupRequest, SetupState, WalletInfo } from "../gen/ipc";
+// The first-run wizard: wallet (create or import), store, networks, PIN, review.
+import type { AppInfo, NetworkPreset, NewPhrase, SetupRequest, SetupState, WalletInfo } from "../gen/ipc";
 import { toIpcError, type Backend, type IpcError } from "../ipc";
 import { phraseWords, pinProblem } from "../format";
+import { CUSTOM, NetworkDraft, isDraftField } from "./network-draft.svelte";
 
+export { CUSTOM };
+
+/** A wizard step. */
 export type Step = "welcome" | "words" | "confirm" | "import" | "store" | "network" | "pin" | "review";
 
 /** The progress indicator's stages and the steps inside each. */
 export const STAGES: { label: string; steps: Step[] }[] = [
   { label: "Wallet", steps: ["welcome", "words", "confirm", "import"] },
   { label: "Store", steps: ["store"] },
-  { label: "Network", steps: ["network"] },
+  { label: "Networks", steps: ["network"] },
   { label: "PIN", steps: ["pin"] },
   { label: "Review", steps: ["review"] },
 ];
 
+/** The currencies the store step offers. */
 export const CURRENCIES = [
   "USD", "EUR", "GBP", "JPY", "CHF", "CAD", "AUD", "NZD", "SEK", "NOK", "DKK", "PLN", "CZK", "HUF",
   "SGD", "HKD", "CNY", "KRW", "INR", "BRL", "MXN", "ZAR", "AED", "SAR", "BHD", "KWD", "TRY", "ILS", "THB",
 ];
 
-export const CUSTOM = "custom";
+/** The most networks the wizard sends (the engine's `MAX_SETUP_NETWORKS`). */
+export const MAX_NETWORKS = 8;
 
+/** The wizard's state and steps; each network is a `NetworkDraft`. */
 export class SetupModel {
   step = $state<Step>("welcome");
   busy = $state(false);
-  /** Errors by field: "phrase", "word-3", "rpcUrl", "storeName", "pin", … and "form". */
+  /** Errors by field: "phrase", "word-3", "storeName", "pin", … and "form" (a network's own
+   *  errors are on its draft). */
   errors = $state<Record<string, string>>({});
 
   /** A wallet that already exists (CLI import, or an earlier run of the wizard). */
@@ -46,18 +54,10 @@ export class SetupModel {
   currency = $state("USD");
 
   presets = $state.raw<NetworkPreset[]>([]);
-  networkId = $state("");
-  rpcUrl = $state("");
-  rpcCheck = $state.raw<RpcCheck | null>(null);
-  /** The URL and chain id the shown check was made for. */
-  private checkedFor = "";
-  confirmations = $state(3);
-  customChainId = $state<number | null>(null);
-  customName = $state("");
-  customSymbol = $state("ETH");
-  /** Fiat (the store's currency) per one native coin: a custom network has no rate feed. */
-  customRate = $state("");
-  customTest = $state(true);
+  /** The networks chosen, in order (one to `MAX_NETWORKS`). */
+  networks = $state<NetworkDraft[]>([new NetworkDraft()]);
+  /** The index in `networks` of the one the form shows. */
+  current = $state(0);
 
   pin = $state("");
   pinRepeat = $state("");
@@ -73,7 +73,10 @@ export class SetupModel {
       const [state, presets] = await Promise.all([this.backend.setupState(), this.backend.setupPresets()]);
       this.presets = presets;
       this.applyState(state);
-      if (presets.length > 0 && !this.networkId) this.pickNetwork(presets[0].id);
+      for (const d of this.networks) {
+        d.presets = presets;
+        if (presets.length > 0 && !d.presetId) d.pick(this.freePreset() ?? presets[0].id);
+      }
     } catch (e) {
       this.fail(e);
     }
@@ -96,36 +99,51 @@ export class SetupModel {
     return this.sharedTill ? Math.max(1, Math.floor(this.tillNumber) - 1) : 0;
   }
 
-  get preset(): NetworkPreset | null {
-    return this.presets.find((p) => p.id === this.networkId) ?? null;
+  /** The network the form shows. */
+  get draft(): NetworkDraft {
+    return this.networks[this.current] ?? this.networks[0];
   }
 
-  get isCustom(): boolean {
-    return this.networkId === CUSTOM;
+  /** Preset ids other networks than `i` already use (a preset is chosen once). */
+  takenBy(i: number): string[] {
+    return this.networks.filter((d, j) => j !== i && d.presetId && d.presetId !== CUSTOM).map((d) => d.presetId);
   }
 
-  get chainId(): number | null {
-    return this.isCustom ? this.customChainId : this.preset ? this.preset.chainId : null;
+  /** The first preset no network uses yet, of the first network's kind (live or test) when
+   *  one is left. */
+  private freePreset(): string | null {
+    const taken = new Set(this.networks.map((d) => d.presetId));
+    const free = this.presets.filter((p) => !taken.has(p.id));
+    const first = this.networks[0];
+    const kind = first?.presetId ? first.test : null;
+    return (free.find((p) => kind === null || p.test === kind) ?? free[0])?.id ?? null;
   }
 
-  /** The live test passed for exactly the URL and chain now entered. */
-  get rpcOk(): boolean {
-    return !!this.rpcCheck?.matches && this.checkedFor === this.checkKey();
+  get canAddNetwork(): boolean {
+    return this.networks.length < MAX_NETWORKS;
   }
 
-  private checkKey() {
-    return `${this.chainId}|${this.rpcUrl.trim()}`;
+  /** "+ Add another network": once the network being edited passes its checks and its live
+   *  test, a new one starts with a preset not chosen yet. */
+  addNetwork(): boolean {
+    this.clear();
+    if (!this.canAddNetwork || !this.checkDraft(this.current)) return false;
+    this.networks.push(new NetworkDraft(this.presets, this.freePreset() ?? CUSTOM));
+    this.current = this.networks.length - 1;
+    return true;
   }
 
-  pickNetwork(id: string): void {
-    this.networkId = id;
-    const p = this.preset;
-    if (p) {
-      this.rpcUrl = p.suggestedRpcUrl;
-      this.confirmations = p.confirmations;
-    }
-    this.rpcCheck = null;
-    this.clear("rpcUrl", "chainId");
+  /** Drops network `i` (never the last one left). */
+  removeNetwork(i: number): void {
+    if (this.networks.length < 2 || i < 0 || i >= this.networks.length) return;
+    this.clear();
+    this.networks.splice(i, 1);
+    if (this.current > i || this.current >= this.networks.length) this.current = Math.max(0, this.current - 1);
+  }
+
+  /** Shows network `i` in the form. */
+  edit(i: number): void {
+    if (i >= 0 && i < this.networks.length) this.current = i;
   }
 
   private fail(e: unknown, fallbackParam = "form"): IpcError {
@@ -270,57 +288,30 @@ export class SetupModel {
     else this.step = "network";
   }
 
-  async testRpc(): Promise<void> {
-    const chainId = this.chainId;
-    this.clear("rpcUrl", "chainId");
-    this.rpcCheck = null;
-    if (!this.rpcUrl.trim()) {
-      this.errors = { ...this.errors, rpcUrl: "Enter the node's URL." };
-      return;
+  /** The live test of the network being edited. */
+  testRpc(): Promise<void> {
+    this.clear();
+    return this.draft.testRpc(this.backend);
+  }
+
+  /** Network `i` passes its own checks (and its live test) and uses a chain no other network
+   *  uses (`earlierOnly`: no earlier one, so a pair is blamed on its second); otherwise the form
+   *  shows it with its error. */
+  private checkDraft(i: number, earlierOnly = false): boolean {
+    const d = this.networks[i];
+    let ok = d.check(this.currency);
+    const other = this.networks.findIndex((o, j) => j !== i && (!earlierOnly || j < i) && o.chainId !== null && o.chainId === d.chainId);
+    if (ok && other >= 0) {
+      d.fail(d.isCustom ? "chainId" : "preset", `Same chain as network ${other + 1} (${this.networks[other].label}): choose each once.`);
+      ok = false;
     }
-    if (!chainId || chainId < 1) {
-      this.errors = { ...this.errors, chainId: "Enter the chain id." };
-      return;
-    }
-    return this.run(async () => {
-      const key = this.checkKey();
-      try {
-        this.rpcCheck = await this.backend.rpcTest(this.rpcUrl.trim(), chainId);
-        this.checkedFor = key;
-      } catch (e) {
-        this.fail(e, "rpcUrl");
-      }
-    });
+    if (!ok) this.current = i;
+    return ok;
   }
 
   private checkNetwork() {
-    if (this.isCustom) {
-      if (!this.customChainId || this.customChainId < 1) {
-        this.errors = { chainId: "Enter the chain id." };
-        return;
-      }
-      if (!this.customName.trim()) {
-        this.errors = { name: "Name the network." };
-        return;
-      }
-      if (!this.customSymbol.trim()) {
-        this.errors = { nativeSymbol: "Enter the native coin's symbol." };
-        return;
-      }
-      if (!/^\d+(\.\d+)?$/.test(this.customRate.trim()) || !/[1-9]/.test(this.customRate)) {
-        this.errors = { nativeRate: `Enter what one ${this.customSymbol.trim() || "coin"} is worth in ${this.currency}.` };
-        return;
-      }
-    }
-    if (!Number.isInteger(this.confirmations) || this.confirmations < 1) {
-      this.errors = { confirmations: "At least 1 confirmation." };
-      return;
-    }
-    if (!this.rpcOk) {
-      this.errors = { rpcUrl: "Test the connection first: the node must answer with this network's chain id." };
-      return;
-    }
-    this.step = "review" === this.step ? "review" : "pin";
+    for (let i = 0; i < this.networks.length; i++) if (!this.checkDraft(i, true)) return;
+    this.step = "pin";
   }
 
   get pinError(): string | null {
@@ -337,16 +328,7 @@ export class SetupModel {
     return {
       storeName: this.storeName.trim(),
       currency: this.currency,
-      network: {
-        preset: this.networkId,
-        rpcUrl: this.rpcUrl.trim(),
-        confirmations: this.confirmations,
-        chainId: this.isCustom && this.customChainId !== null ? this.customChainId : null,
-        name: this.isCustom ? this.customName.trim() : null,
-        nativeSymbol: this.isCustom ? this.customSymbol.trim().toUpperCase() : null,
-        nativeRate: this.isCustom ? this.customRate.trim() : null,
-        test: this.isCustom ? this.customTest : null,
-      },
+      networks: this.networks.map((d) => d.toRequest()),
       pin: this.pin,
     };
   }
@@ -361,15 +343,30 @@ export class SetupModel {
         this.pin = "";
         this.pinRepeat = "";
       } catch (e) {
-        const err = this.fail(e);
-        // Take the owner to the step with the field at fault.
-        const p = err.param ?? "";
-        if (p === "storeName" || p === "currency") this.step = "store";
-        else if (p.startsWith("network") || p === "rpcUrl" || p === "confirmations") this.step = "network";
-        else if (p === "pin") this.step = "pin";
-        if (p.startsWith("network.")) this.errors = { ...this.errors, [p.slice("network.".length)]: err.message };
+        this.refused(toIpcError(e));
       }
     });
     return info;
+  }
+
+  /** Takes the owner to the step (and the network) with the field the engine refused. */
+  private refused(err: IpcError) {
+    const p = err.param ?? "";
+    const at = /^networks\.(\d+)\.(\w+)$/.exec(p);
+    const i = at ? Number(at[1]) : -1;
+    if (at && i < this.networks.length && isDraftField(at[2])) {
+      this.networks[i].fail(at[2], err.message);
+      this.current = i;
+      this.step = "network";
+      return;
+    }
+    if (p === "networks" || p.startsWith("networks.")) {
+      this.errors = { form: err.message };
+      this.step = "network";
+      return;
+    }
+    this.errors = { [p || "form"]: err.message };
+    if (p === "storeName" || p === "currency") this.step = "store";
+    else if (p === "pin") this.step = "pin";
   }
 }

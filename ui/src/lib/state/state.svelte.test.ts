@@ -5,7 +5,9 @@ import { AppModel } from "./app.svelte";
 import { PinModel } from "./pin.svelte";
 import { SaleModel, assetChoices } from "./sale.svelte";
 import { SettingsModel } from "./settings.svelte";
-import { SetupModel } from "./setup.svelte";
+import { MAX_NETWORKS, SetupModel } from "./setup.svelte";
+import { NetworkDraft } from "./network-draft.svelte";
+import { AddNetworkModel } from "./add-network.svelte";
 import { CustomerModel } from "./customer.svelte";
 
 const flush = () => new Promise((r) => setTimeout(r, 0));
@@ -230,22 +232,26 @@ describe("SetupModel", () => {
     s.currency = "JPY";
     await s.next();
     expect(s.step).toBe("network");
-    expect(s.networkId).toBe(PRESETS[0].id);
-    s.pickNetwork("base");
-    expect(s.rpcUrl).toBe("https://mainnet.base.org");
-    expect(s.confirmations).toBe(10);
+    const d = s.draft;
+    expect(s.networks).toHaveLength(1);
+    expect(d.presetId).toBe(PRESETS[0].id);
+    d.pick("base");
+    expect(d.rpcUrl).toBe("https://mainnet.base.org");
+    expect(d.confirmations).toBe(10);
     await s.next();
-    expect(s.errors.rpcUrl).toMatch(/Test the connection/);
-    s.rpcUrl = "https://wrong.example";
+    expect(d.errors.rpcUrl).toMatch(/Test the connection/);
+    d.rpcUrl = "https://wrong.example";
     await s.testRpc();
-    expect(s.rpcOk).toBe(false);
-    s.rpcUrl = "https://base.example";
+    expect(d.rpcOk).toBe(false);
+    expect(d.tested).toBe("bad");
+    d.rpcUrl = "https://base.example";
     await s.testRpc();
     expect(named(fake, "rpcTest").at(-1)).toEqual(["https://base.example", 8453]);
-    expect(s.rpcOk).toBe(true);
-    s.rpcUrl = "https://other.example";
-    expect(s.rpcOk).toBe(false); // changed after the test
-    s.rpcUrl = "https://base.example";
+    expect(d.rpcOk).toBe(true);
+    d.rpcUrl = "https://other.example";
+    expect(d.rpcOk).toBe(false); // changed after the test
+    expect(d.tested).toBe("none");
+    d.rpcUrl = "https://base.example";
     await s.next();
     expect(s.step).toBe("pin");
     s.pin = "123456";
@@ -261,7 +267,7 @@ describe("SetupModel", () => {
       {
         storeName: "Corner Coffee",
         currency: "JPY",
-        network: { preset: "base", rpcUrl: "https://base.example", confirmations: 10, chainId: null, name: null, nativeSymbol: null, nativeRate: null, test: null },
+        networks: [{ preset: "base", rpcUrl: "https://base.example", confirmations: 10, chainId: null, name: null, nativeSymbol: null, nativeRate: null, test: null }],
         pin: "123456",
       },
     ]);
@@ -277,27 +283,319 @@ describe("SetupModel", () => {
   it("sends a custom network's id, name and symbol, and goes back to the step at fault", async () => {
     const fake = new FakeBackend();
     fake.setupFinish = async () => {
-      throw err("invalid_input", "name taken", "network.name");
+      throw err("invalid_input", "name taken", "networks.0.name");
     };
     const s = new SetupModel(fake);
     await s.init();
     s.storeName = "X";
-    s.pickNetwork("custom");
-    s.customChainId = 999;
-    s.customName = "Mine";
-    s.customSymbol = "abc";
-    s.rpcUrl = "http://n";
+    const d = s.draft;
+    d.pick("custom");
+    d.customChainId = 999;
+    d.customName = "Mine";
+    d.customSymbol = "abc";
+    d.rpcUrl = "http://n";
     s.step = "network";
     await s.next();
-    expect(s.errors.nativeRate).toMatch(/ABC|abc/);
-    s.customRate = "12.5";
-    s.customTest = false;
+    expect(d.errors.nativeRate).toMatch(/ABC|abc/);
+    d.customRate = "12.5";
+    d.customTest = false;
     s.step = "review";
     // chainId goes out as a JSON number.
-    expect(s.request().network).toEqual({ preset: "custom", rpcUrl: "http://n", confirmations: 3, chainId: 999, name: "Mine", nativeSymbol: "ABC", nativeRate: "12.5", test: false });
+    expect(s.request().networks).toEqual([{ preset: "custom", rpcUrl: "http://n", confirmations: 3, chainId: 999, name: "Mine", nativeSymbol: "ABC", nativeRate: "12.5", test: false }]);
     expect(await s.finish()).toBeNull();
     expect(s.step).toBe("network");
-    expect(s.errors.name).toBe("name taken");
+    expect(d.errors.name).toBe("name taken");
+  });
+});
+
+describe("NetworkDraft", () => {
+  it("sends a preset with its custom fields null, and a custom network with them", () => {
+    const d = new NetworkDraft(PRESETS, "base");
+    expect(d.chainId).toBe(8453);
+    expect(d.label).toBe("Base");
+    expect(d.test).toBe(false);
+    d.rpcUrl = "  wss://base.example  ";
+    expect(d.toRequest()).toEqual({ preset: "base", rpcUrl: "wss://base.example", confirmations: 10, chainId: null, name: null, nativeSymbol: null, nativeRate: null, test: null });
+    d.pick("custom");
+    expect(d.label).toBe("Custom network");
+    d.customChainId = 7;
+    d.customName = " Mine ";
+    d.customSymbol = "abc ";
+    d.customRate = "2.5";
+    expect(d.toRequest()).toEqual({ preset: "custom", rpcUrl: "wss://base.example", confirmations: 10, chainId: 7, name: "Mine", nativeSymbol: "ABC", nativeRate: "2.5", test: true });
+  });
+
+  it("checks field by field, the first problem next to its field", () => {
+    const d = new NetworkDraft(PRESETS);
+    expect(d.check("USD")).toBe(false);
+    expect(d.errors).toEqual({ preset: "Choose a network." });
+    d.pick("custom");
+    const problems: [string, () => void][] = [
+      ["chainId", () => (d.customChainId = 0)],
+      ["name", () => (d.customChainId = 99)],
+      ["nativeSymbol", () => ((d.customName = "Mine"), (d.customSymbol = " "))],
+      ["nativeRate", () => ((d.customSymbol = "MNE"), (d.customRate = "0.00"))],
+      ["nativeRate", () => (d.customRate = "abc")],
+      ["confirmations", () => ((d.customRate = "1.5"), (d.confirmations = 0))],
+      ["rpcUrl", () => ((d.confirmations = 2), (d.rpcUrl = " "))],
+    ];
+    for (const [field, set] of problems) {
+      set();
+      expect(d.check("EUR")).toBe(false);
+      expect(Object.keys(d.errors)).toEqual([field]);
+    }
+    expect(d.errors.rpcUrl).toBe("Enter the node's URL.");
+    d.customRate = "x";
+    d.check("EUR");
+    expect(d.errors.nativeRate).toBe("Enter what one MNE is worth in EUR.");
+    d.customRate = "1.5";
+    d.rpcUrl = "http://n";
+    expect(d.check("EUR")).toBe(false);
+    expect(d.errors.rpcUrl).toMatch(/Test the connection first/);
+    expect(d.check("EUR", false)).toBe(true); // settings: the engine tests the node itself
+    expect(d.errors).toEqual({});
+  });
+
+  it("tests the node for the chain entered; an edit after the test needs a new one", async () => {
+    const fake = new FakeBackend();
+    const d = new NetworkDraft(PRESETS, "local");
+    d.rpcUrl = "";
+    await d.testRpc(fake);
+    expect(d.errors.rpcUrl).toBe("Enter the node's URL.");
+    expect(named(fake, "rpcTest")).toHaveLength(0);
+    d.rpcUrl = "ws://127.0.0.1:8545";
+    d.clear("rpcUrl");
+    expect(d.tested).toBe("none");
+    await d.testRpc(fake);
+    expect(named(fake, "rpcTest")).toEqual([["ws://127.0.0.1:8545", 31337]]);
+    expect(d.rpcOk).toBe(true);
+    expect(d.tested).toBe("ok");
+    expect(d.check("USD")).toBe(true);
+    d.confirmations = 5; // not part of the test
+    expect(d.rpcOk).toBe(true);
+    d.rpcUrl = "ws://127.0.0.1:9545";
+    expect(d.rpcOk).toBe(false);
+    d.rpcUrl = "ws://wrong:8545";
+    await d.testRpc(fake);
+    expect(d.tested).toBe("bad");
+    d.pick("custom");
+    d.rpcUrl = "ws://x";
+    await d.testRpc(fake);
+    expect(d.errors.chainId).toBe("Enter the chain id.");
+  });
+});
+
+describe("SetupModel with several networks", () => {
+  /** A wizard at the network step, its first network (Ethereum) tested. */
+  async function atNetworks(fake = new FakeBackend()) {
+    const s = new SetupModel(fake);
+    await s.init();
+    s.storeName = "Corner Coffee";
+    await s.next();
+    expect(s.step).toBe("network");
+    await s.testRpc();
+    return s;
+  }
+
+  it("adds a network once the one being edited is tested, preselecting a preset not chosen yet", async () => {
+    const s = new SetupModel(new FakeBackend());
+    await s.init();
+    s.step = "network";
+    expect(s.networks).toHaveLength(1);
+    expect(s.draft.presetId).toBe("ethereum");
+    expect(s.addNetwork()).toBe(false); // not tested yet
+    expect(s.draft.errors.rpcUrl).toMatch(/Test the connection/);
+    expect(s.networks).toHaveLength(1);
+    await s.testRpc();
+    expect(s.addNetwork()).toBe(true);
+    expect(s.networks.map((d) => d.presetId)).toEqual(["ethereum", "base"]);
+    expect(s.current).toBe(1);
+    expect(s.draft.rpcUrl).toBe("https://mainnet.base.org");
+    expect(s.takenBy(1)).toEqual(["ethereum"]);
+    expect(s.takenBy(0)).toEqual(["base"]);
+    // A test network first: the next one is a test network too.
+    const t = new SetupModel(new FakeBackend());
+    await t.init();
+    t.draft.pick("local");
+    await t.testRpc();
+    t.addNetwork();
+    expect(t.draft.presetId).toBe("sepolia");
+  });
+
+  it("removes a network (never the last), keeping the one being edited", async () => {
+    const s = await atNetworks();
+    s.addNetwork();
+    await s.testRpc();
+    s.addNetwork();
+    expect(s.networks.map((d) => d.presetId)).toEqual(["ethereum", "base", "arbitrum"]);
+    s.edit(2);
+    s.removeNetwork(0);
+    expect(s.networks.map((d) => d.presetId)).toEqual(["base", "arbitrum"]);
+    expect(s.draft.presetId).toBe("arbitrum");
+    s.removeNetwork(1);
+    expect(s.current).toBe(0);
+    expect(s.draft.presetId).toBe("base");
+    s.removeNetwork(0);
+    expect(s.networks).toHaveLength(1);
+  });
+
+  it("refuses the same chain twice and shows the second one", async () => {
+    const s = await atNetworks();
+    s.addNetwork();
+    s.draft.pick("custom");
+    s.draft.customChainId = 1;
+    s.draft.customName = "My Ethereum";
+    s.draft.customRate = "3000";
+    s.draft.rpcUrl = "https://eth.example";
+    await s.testRpc();
+    s.edit(0);
+    await s.next();
+    expect(s.step).toBe("network");
+    expect(s.current).toBe(1);
+    expect(s.networks[1].errors.chainId).toBe("Same chain as network 1 (Ethereum): choose each once.");
+    expect(s.networks[0].errors).toEqual({});
+    // A preset chosen twice (the select disables it; the model refuses it too).
+    s.networks[1].pick("ethereum");
+    await s.testRpc();
+    await s.next();
+    expect(s.networks[1].errors.preset).toMatch(/Same chain as network 1/);
+    s.networks[1].pick("base");
+    await s.testRpc();
+    await s.next();
+    expect(s.step).toBe("pin");
+  });
+
+  it("Continue checks every network and goes to the first one not ready", async () => {
+    const s = await atNetworks();
+    s.addNetwork(); // Base, untested
+    s.edit(0);
+    await s.next();
+    expect(s.step).toBe("network");
+    expect(s.current).toBe(1);
+    expect(s.networks[1].errors.rpcUrl).toMatch(/Test the connection/);
+  });
+
+  it("finishes with every network, and puts the engine's networks.1.rpcUrl on network 2", async () => {
+    const fake = new FakeBackend();
+    const s = await atNetworks(fake);
+    s.addNetwork();
+    s.draft.rpcUrl = "wss://base.example";
+    await s.testRpc();
+    await s.next();
+    s.pin = s.pinRepeat = "123456";
+    await s.next();
+    expect(s.step).toBe("review");
+    fake.setupFinish = async (req) => {
+      fake.calls.push(["setupFinish", [req]]);
+      throw err("invalid_input", "the node did not answer in 10 s", "networks.1.rpcUrl");
+    };
+    s.edit(0);
+    expect(await s.finish()).toBeNull();
+    const sent = named(fake, "setupFinish").at(-1)![0] as { networks: { preset: string; rpcUrl: string }[] };
+    expect(sent.networks.map((n) => [n.preset, n.rpcUrl])).toEqual([["ethereum", "https://ethereum-rpc.publicnode.com"], ["base", "wss://base.example"]]);
+    expect(s.step).toBe("network");
+    expect(s.current).toBe(1);
+    expect(s.networks[1].errors.rpcUrl).toBe("the node did not answer in 10 s");
+    expect(s.errors).toEqual({});
+  });
+
+  it("shows an engine error about the list as the network step's form error", async () => {
+    const fake = new FakeBackend();
+    fake.setupFinish = async () => {
+      throw err("invalid_input", "choose 1 to 8 networks", "networks");
+    };
+    const s = await atNetworks(fake);
+    s.step = "review";
+    await s.finish();
+    expect(s.step).toBe("network");
+    expect(s.errors.form).toBe("choose 1 to 8 networks");
+  });
+
+  it(`stops at ${MAX_NETWORKS} networks`, async () => {
+    const s = await atNetworks();
+    while (s.canAddNetwork) {
+      await s.testRpc();
+      expect(s.addNetwork()).toBe(true);
+    }
+    expect(s.networks).toHaveLength(MAX_NETWORKS);
+    expect(new Set(s.networks.map((d) => d.presetId)).size).toBe(MAX_NETWORKS);
+    await s.testRpc();
+    expect(s.addNetwork()).toBe(false);
+  });
+});
+
+describe("AddNetworkModel", () => {
+  async function open(fake = new FakeBackend()) {
+    fake.unlocked = true;
+    const settings = new SettingsModel(fake);
+    await settings.load();
+    const add = new AddNetworkModel(fake, settings);
+    await add.open();
+    return { fake, settings, add };
+  }
+
+  it("offers only chains the till does not watch yet", async () => {
+    const { add } = await open();
+    const ids = add.draft!.presets.map((p) => p.id);
+    expect(ids).not.toContain("local");
+    expect(ids).not.toContain("base");
+    expect(add.draft!.presetId).toBe("ethereum");
+  });
+
+  it("adds the network and merges it into the form, keeping unsaved edits", async () => {
+    const { fake, settings, add } = await open();
+    settings.form!.storeName = "Corner Coffee & Tea"; // not saved yet
+    settings.form!.networks[0].confirmations = 7;
+    add.draft!.pick("arbitrum");
+    add.draft!.rpcUrl = "wss://arb.example";
+    expect(await add.save()).toBe("ok");
+    expect(named(fake, "settingsAddNetwork")).toEqual([[{ preset: "arbitrum", rpcUrl: "wss://arb.example", confirmations: 20, chainId: null, name: null, nativeSymbol: null, nativeRate: null, test: null }]]);
+    expect(add.draft).toBeNull();
+    expect(add.added).toBe("Arbitrum One");
+    expect(settings.form!.storeName).toBe("Corner Coffee & Tea");
+    expect(settings.form!.networks.map((n) => n.id)).toEqual(["local", "base", "arbitrum"]);
+    expect(settings.form!.networks[0].confirmations).toBe(7);
+    expect(settings.form!.networks[2].rpcUrl).toBeNull(); // "keep the node" in the form
+    expect(settings.current!.networks).toHaveLength(3);
+    // Opening again leaves out the chain just added.
+    await add.open();
+    expect(add.draft!.presets.map((p) => p.id)).not.toContain("arbitrum");
+    expect(add.added).toBeNull();
+  });
+
+  it("puts the engine's network.rpcUrl next to the field; other params are the form's", async () => {
+    const { add } = await open();
+    add.draft!.rpcUrl = "https://wrong.example";
+    expect(await add.save()).toBe("failed");
+    expect(add.draft!.errors.rpcUrl).toBe("the node is on chain 1, not 1");
+    expect(add.error).toBeNull();
+    const eur = new FakeBackend();
+    eur.settings = { ...eur.settings, currency: "EUR" };
+    const { add: a2 } = await open(eur);
+    expect(await a2.save()).toBe("failed");
+    expect(a2.error).toMatch(/Chainlink rates are in USD/);
+    expect(a2.draft).not.toBeNull();
+  });
+
+  it("refuses a custom chain the till already watches before asking the engine", async () => {
+    const { fake, add } = await open();
+    const d = add.draft!;
+    d.pick("custom");
+    d.customChainId = 8453;
+    d.customName = "Base again";
+    d.customRate = "3000";
+    d.rpcUrl = "https://b.example";
+    expect(await add.save()).toBe("failed");
+    expect(d.errors.chainId).toBe("This till already watches chain 8453 as Base.");
+    expect(named(fake, "settingsAddNetwork")).toHaveLength(0);
+  });
+
+  it("says locked when the owner lock came back, keeping the form", async () => {
+    const { fake, add, settings } = await open();
+    fake.unlocked = false;
+    expect(await add.save()).toBe("locked");
+    expect(add.draft).not.toBeNull();
+    expect(settings.form!.networks).toHaveLength(2);
   });
 });
 

@@ -17,12 +17,13 @@ export async function freePort() {
 }
 
 /** Starts anvil; resolves once it answers. `rpc` talks to it as a customer's wallet would. */
-export async function startDevnet() {
+export async function startDevnet({ chainId = 31337 } = {}) {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(path.join(ROOT, "node_modules/.bin/anvil"), [
     "--port", String(port),
     "--mnemonic", "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about",
+    "--chain-id", String(chainId),
   ], { stdio: "ignore" });
   async function rpc(method, params = []) {
     const res = await fetch(url, {
@@ -37,7 +38,7 @@ export async function startDevnet() {
   const end = Date.now() + 30_000;
   for (;;) {
     try {
-      if ((await rpc("eth_chainId")) === "0x7a69") break;
+      if ((await rpc("eth_chainId")) === "0x" + chainId.toString(16)) break;
     } catch {
       if (Date.now() > end) throw new Error("anvil did not start within 30 s");
     }

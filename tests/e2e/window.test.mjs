@@ -256,3 +256,112 @@ test("a new shop creates its wallet in the wizard: 24 words shown once, three re
   assert.equal(shown.account, 0);
   assert.doesNotMatch(await w.text("body"), new RegExp(words.slice(0, 3).join(" ")));
 });
+
+test("a shop on two networks: the wizard adds a custom chain beside the devnet, settings add a third, and the cashier charges on each", async () => {
+  const second = await startDevnet({ chainId: 7777 });
+  const third = await startDevnet({ chainId: 8888 });
+  try {
+    await w.close();
+    const dir = newDataDir("chaintill-e2e-networks-");
+    await w.open(BIN, ["--data-dir", dir]);
+    await w.until("the wizard", () => w.find("[data-testid=setup]"));
+    await w.click("[data-testid=setup-import]");
+    await w.type("[data-testid=setup-phrase]", PHRASE);
+    await w.click("[data-testid=setup-till-no]");
+    await w.click("[data-testid=setup-next]");
+    await w.until("store step", () => w.find("[data-testid=setup-store-name]"));
+    await w.clear("[data-testid=setup-store-name]");
+    await w.type("[data-testid=setup-store-name]", "Two Chains Deli");
+    await w.click("[data-testid=setup-next]");
+
+    // The first network: the devnet, tested live.
+    await w.until("network step", () => w.find("[data-testid=setup-network]"));
+    await w.click("[data-testid=setup-network] option[value=local]");
+    await w.clear("[data-testid=setup-rpc-url]");
+    await w.type("[data-testid=setup-rpc-url]", `ws://127.0.0.1:${anvil.port}`);
+    await w.click("[data-testid=setup-rpc-test]");
+    await w.until("the devnet's answer", async () => /31337/.test(await w.text("[data-testid=setup-rpc-result]")));
+    // The second: a custom chain with its own coin and price.
+    await w.click("[data-testid=setup-network-add]");
+    await w.until("a second network", async () => (await w.findAll("[data-testid=setup-network-item]")).length === 2);
+    await w.click("[data-testid=setup-network] option[value=custom]");
+    await w.until("custom fields", () => w.find("[data-testid=setup-custom-chain-id]"));
+    await w.clear("[data-testid=setup-custom-chain-id]");
+    await w.type("[data-testid=setup-custom-chain-id]", "7777");
+    await w.clear("[data-testid=setup-custom-name]");
+    await w.type("[data-testid=setup-custom-name]", "Shop chain");
+    await w.clear("[data-testid=setup-custom-symbol]");
+    await w.type("[data-testid=setup-custom-symbol]", "SHOP");
+    await w.clear("[data-testid=setup-custom-rate]");
+    await w.type("[data-testid=setup-custom-rate]", "2.50");
+    await w.clear("[data-testid=setup-rpc-url]");
+    await w.type("[data-testid=setup-rpc-url]", `ws://127.0.0.1:${second.port}`);
+    await w.click("[data-testid=setup-rpc-test]");
+    await w.until("the custom chain's answer", async () => /7777/.test(await w.text("[data-testid=setup-rpc-result]")));
+    await w.until("both networks tested", async () => /✓ tested/.test(await w.text("[data-testid=setup-network-item][data-network=custom]")));
+    await w.shot("setup-networks");
+    await w.click("[data-testid=setup-next]");
+    await w.until("PIN step", () => w.find("[data-testid=setup-pin]"));
+    await w.type("[data-testid=setup-pin]", PIN);
+    await w.type("[data-testid=setup-pin-repeat]", PIN);
+    await w.click("[data-testid=setup-next]");
+    await w.until("review", () => w.find("[data-testid=setup-finish]"));
+    assert.equal((await w.findAll("[data-testid=setup-review-network]")).length, 2);
+    await w.click("[data-testid=setup-finish]");
+    await w.until("the cashier screen", () => w.find("[data-testid=amount]"));
+
+    const list = () => JSON.parse(execFileSync(BIN, ["--data-dir", dir, "sessions", "list", "--json"], { encoding: "utf8" })).data;
+    /** Charges `amount` on `network`, pays it from that chain's first account and waits for paid. */
+    async function chargeAndPay(network, chain, amount) {
+      await w.until(`the ${network} choice`, () => w.find(`[data-testid=asset-choice] [data-network=${network}]`));
+      await w.click(`[data-testid=asset-choice] [data-network=${network}]`);
+      await w.type("[data-testid=amount]", `${amount}\uE007`);
+      await w.until("QR code", () => w.find("[data-testid=qr] svg"));
+      const s = list()[0];
+      assert.equal(s.network.id, network);
+      const [customer] = await chain.rpc("eth_accounts");
+      await chain.rpc("eth_sendTransaction", [{ from: customer, to: s.address, value: "0x" + BigInt(s.amount.atomic).toString(16) }]);
+      await chain.rpc("anvil_mine", ["0x3"]);
+      await w.until(`paid on ${network}`, async () => /Paid/.test(await w.status()), 15_000);
+      await w.key("\uE007");
+      await w.until("amount field", () => w.find("[data-testid=amount]"));
+      return s;
+    }
+    // 5.00 USD at 2.50 USD per SHOP.
+    assert.equal((await chargeAndPay("chain-7777", second, "5")).amount.value, "2");
+
+    // Settings add a third network; the till watches it at once.
+    await w.click("[data-testid=open-dashboard]");
+    await w.until("PIN dialog", () => w.find("[data-testid=pin-input]"));
+    await w.type("[data-testid=pin-input]", PIN);
+    await w.click("[data-testid=pin-submit]");
+    await w.until("dashboard", () => w.find("[data-testid=payments-search]"));
+    await w.click("[data-testid=nav-settings]");
+    await w.until("settings", () => w.find("[data-testid=settings-network-add]"));
+    await w.click("[data-testid=settings-network-add]");
+    await w.until("the add form", () => w.find("[data-testid=settings-network-form]"));
+    await w.click("[data-testid=settings-add-network] option[value=custom]");
+    await w.until("custom fields", () => w.find("[data-testid=settings-add-custom-chain-id]"));
+    await w.clear("[data-testid=settings-add-custom-chain-id]");
+    await w.type("[data-testid=settings-add-custom-chain-id]", "8888");
+    await w.clear("[data-testid=settings-add-custom-name]");
+    await w.type("[data-testid=settings-add-custom-name]", "Third chain");
+    await w.clear("[data-testid=settings-add-custom-symbol]");
+    await w.type("[data-testid=settings-add-custom-symbol]", "THR");
+    await w.clear("[data-testid=settings-add-custom-rate]");
+    await w.type("[data-testid=settings-add-custom-rate]", "10.00");
+    await w.clear("[data-testid=settings-add-rpc-url]");
+    await w.type("[data-testid=settings-add-rpc-url]", `ws://127.0.0.1:${third.port}`);
+    await w.click("[data-testid=settings-network-save]");
+    await w.until("added to the file", () => /chain_id = 8888/.test(readFileSync(path.join(dir, "chaintill.toml"), "utf8")));
+    await w.until("said so", async () => /Watching Third chain now/.test(await w.text("[data-testid=settings]")));
+    await w.shot("settings-network-added");
+    await w.click("[data-testid=lock]");
+    await w.until("cashier again", () => w.find("[data-testid=amount]"));
+    // 3.00 USD at 10.00 USD per THR.
+    assert.equal((await chargeAndPay("chain-8888", third, "3")).amount.value, "0.3");
+  } finally {
+    second.kill();
+    third.kill();
+  }
+});

@@ -275,6 +275,8 @@ impl Watcher {
             None
         };
         let mut lookups = mempool::Lookups::new(LOOKUPS_PER_SECOND, LOOKUPS_IN_FLIGHT);
+        // The head the subscription just announced: the step needs no call to learn it.
+        let mut announced: Option<u64> = None;
         loop {
             // Heads are served first, so mempool notifications that came before this block may
             // still be queued: take them now, so the block can be assembled from them.
@@ -284,7 +286,7 @@ impl Watcher {
             {
                 self.on_pending_item(v, &mut lookups, p).await;
             }
-            match self.step(p).await {
+            match self.step(p, announced).await {
                 Ok(true) => {}
                 Ok(false) => continue, // more blocks to catch up on
                 Err(e) => return e,
@@ -301,13 +303,15 @@ impl Watcher {
             };
             let deadline = tokio::time::sleep(wait);
             tokio::pin!(deadline);
+            announced = None;
             loop {
                 tokio::select! {
                     biased;
                     _ = shutdown.changed() => break,
                     next = async { heads.as_mut()?.next().await }, if heads.is_some() => {
-                        if next.is_none() {
-                            return Error::Internal("the head subscription ended".into());
+                        match next {
+                            Some(header) => announced = Some(header.number),
+                            None => return Error::Internal("the head subscription ended".into()),
                         }
                         break;
                     }
@@ -409,11 +413,15 @@ impl Watcher {
     }
 
     /// Processes up to `BATCH` new blocks and re-settles sessions. Returns whether it caught up.
-    async fn step(&mut self, p: &DynProvider) -> Result<bool> {
+    /// `announced` is the head number a subscription just gave (else the node is asked).
+    async fn step(&mut self, p: &DynProvider, announced: Option<u64>) -> Result<bool> {
         let rpc =
             |e: alloy::transports::TransportError| Error::Internal(format!("RPC failed: {e}"));
         self.refresh_watched().await?;
-        let head = p.get_block_number().await.map_err(rpc)?;
+        let head = match announced {
+            Some(n) => n,
+            None => p.get_block_number().await.map_err(rpc)?,
+        };
         let id = self.network.id().to_string();
         let (mut next, mut parent) = match apply::checkpoint(&self.svc, &id).await? {
             Some((b, h)) => (b + 1, Some(h)),

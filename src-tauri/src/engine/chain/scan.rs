@@ -118,9 +118,14 @@ pub async fn payments_in(
         if tx.value().is_zero() {
             continue;
         }
-        let receipt = p.get_transaction_receipt(tx.tx_hash()).await.map_err(rpc)?;
-        if !receipt.as_ref().is_some_and(|r| r.status()) {
-            continue; // reverted (or unknown): only successful transactions count
+        // A plain transfer (no call data) to a session address cannot fail once mined: the
+        // address is a key of ours with no code (only its key could delegate code to it, EIP-7702)
+        // and inclusion already paid the 21,000 gas. Anything else may have reverted: ask.
+        if !tx.input().is_empty() {
+            let receipt = p.get_transaction_receipt(tx.tx_hash()).await.map_err(rpc)?;
+            if !receipt.as_ref().is_some_and(|r| r.status()) {
+                continue; // reverted (or unknown): only successful transactions count
+            }
         }
         found.push(PaymentSeen {
             session_id: w.session_id.clone(),

@@ -139,6 +139,25 @@ export class Window {
     await this.setUpStore({ storeName, rpcPort, pin, onStep });
   }
 
+  /** The wizard's PIN step (typed twice), ending on the review. */
+  async setUpPin(pin) {
+    await this.until("PIN step", () => this.find("[data-testid=setup-pin]"));
+    await this.type("[data-testid=setup-pin]", pin);
+    await this.type("[data-testid=setup-pin-repeat]", pin);
+    await this.click("[data-testid=setup-next]");
+    await this.until("review", () => this.find("[data-testid=setup-finish]"));
+  }
+
+  /** Fills a custom network's fields and node URL in the form whose test ids start with `prefix`. */
+  async fillCustomNetwork(prefix, { chainId, name, symbol, rate, port }) {
+    await this.until("custom fields", () => this.find(`[data-testid=${prefix}-custom-chain-id]`));
+    const fields = { "custom-chain-id": chainId, "custom-name": name, "custom-symbol": symbol, "custom-rate": rate, "rpc-url": `ws://127.0.0.1:${port}` };
+    for (const [field, value] of Object.entries(fields)) {
+      await this.clear(`[data-testid=${prefix}-${field}]`);
+      await this.type(`[data-testid=${prefix}-${field}]`, value);
+    }
+  }
+
   /** The wizard's steps after the wallet: store, network (tested live), PIN, finish. */
   async setUpStore({ storeName, rpcPort, pin, onStep = async () => {} }) {
     await this.until("store step", () => this.find("[data-testid=setup-store-name]"));
@@ -154,11 +173,7 @@ export class Window {
     await this.until("the node's answer", async () => /31337/.test(await this.text("[data-testid=setup-rpc-result]")));
     await onStep("network");
     await this.click("[data-testid=setup-next]");
-    await this.until("PIN step", () => this.find("[data-testid=setup-pin]"));
-    await this.type("[data-testid=setup-pin]", pin);
-    await this.type("[data-testid=setup-pin-repeat]", pin);
-    await this.click("[data-testid=setup-next]");
-    await this.until("review", () => this.find("[data-testid=setup-finish]"));
+    await this.setUpPin(pin);
     await this.click("[data-testid=setup-finish]");
     await this.until("the cashier screen", () => this.find("[data-testid=amount]"));
   }

@@ -23,6 +23,7 @@ fn main() {
                 "settings_get",
                 "settings_save",
                 "settings_add_network",
+                "settings_remove_network",
                 "create_session",
                 "get_session",
                 "cancel_session",

@@ -257,7 +257,7 @@ test("a new shop creates its wallet in the wizard: 24 words shown once, three re
   assert.doesNotMatch(await w.text("body"), new RegExp(words.slice(0, 3).join(" ")));
 });
 
-test("a shop on two networks: the wizard adds a custom chain beside the devnet, settings add a third, and the cashier charges on each", async () => {
+test("a shop on two networks: the wizard adds a custom chain beside the devnet, settings add a third and remove it, and the cashier charges on each", async () => {
   const second = await startDevnet({ chainId: 7777 });
   const third = await startDevnet({ chainId: 8888 });
   try {
@@ -336,6 +336,26 @@ test("a shop on two networks: the wizard adds a custom chain beside the devnet, 
     await w.until("cashier again", () => w.find("[data-testid=amount]"));
     // 3.00 USD at 10.00 USD per THR.
     assert.equal((await chargeAndPay("chain-8888", third, "3")).amount.value, "0.3");
+
+    // Settings remove it again (after a confirmation); its sale stays in the ledger.
+    await w.click("[data-testid=open-dashboard]");
+    await w.until("PIN dialog", () => w.find("[data-testid=pin-input]"));
+    await w.type("[data-testid=pin-input]", PIN);
+    await w.click("[data-testid=pin-submit]");
+    // The dashboard reopens where the owner left it (settings).
+    await w.until("dashboard", () => w.find("[data-testid=nav-settings]"));
+    await w.click("[data-testid=nav-settings]");
+    await w.until("settings", () => w.find("[data-testid=settings-network-remove][data-network=chain-8888]"));
+    await w.click("[data-testid=settings-network-remove][data-network=chain-8888]");
+    await w.until("the confirmation", () => w.find("[data-testid=settings-network-remove-confirm]"));
+    await w.shot("settings-network-remove");
+    await w.click("[data-testid=settings-network-remove-yes]");
+    await w.until("gone from the file", () => !/chain_id = 8888/.test(readFileSync(path.join(dir, "chaintill.toml"), "utf8")));
+    await w.until("gone from the screen", async () => (await w.findAll("[data-testid=settings-network-remove][data-network=chain-8888]")).length === 0);
+    assert.equal(list().filter((s) => s.network.id === "chain-8888" && s.status === "paid").length, 1);
+    await w.click("[data-testid=lock]");
+    await w.until("cashier again", () => w.find("[data-testid=amount]"));
+    assert.equal((await w.findAll("[data-testid=asset-choice] [data-network=chain-8888]")).length, 0);
   } finally {
     second.kill();
     third.kill();

@@ -398,10 +398,33 @@ async fn the_wizard_sets_up_two_networks_and_settings_add_a_third_watched_at_onc
     let p3 = provider(&third.url).await;
     let mut on_third = NewSession::for_amount("1.00");
     on_third.network = Some("chain-8888".into());
-    let sale = svc.sale_create(on_third).await.unwrap();
+    let sale = svc.sale_create(on_third.clone()).await.unwrap();
     pay(&p3, &sale.session.address, wei(&sale.session)).await;
     crate::chain::mine(&p3, 1).await;
     wait_status(&svc, &sale.session.id, "paid").await;
+
+    // Removing a network waits for its open sales; its sessions stay in the ledger.
+    let open = svc.sale_create(on_third.clone()).await.unwrap();
+    let e = svc.settings_remove_network("chain-8888").await.unwrap_err();
+    assert_eq!(param_of(&e), Some("network"), "{e:?}");
+    assert!(e.to_string().contains("1 sale(s)"), "{e}");
+    svc.sale_cancel(&open.session.id).await.unwrap();
+    let e = svc.settings_remove_network("nowhere").await.unwrap_err();
+    assert_eq!(param_of(&e), Some("network"), "{e:?}");
+    let settings = svc.settings_remove_network("chain-8888").await.unwrap();
+    let ids: Vec<&str> = settings.networks.iter().map(|n| n.id.as_str()).collect();
+    assert_eq!(ids, ["local", "chain-7777"]);
+    let after = std::fs::read_to_string(shop.path().join("chaintill.toml")).unwrap();
+    assert!(!after.contains("chain_id = 8888"), "{after}");
+    assert!(after.contains("# the owner's note at the end"), "{after}");
+    assert!(svc.sale_view(&sale.session.id).await.unwrap().paid);
+    assert!(
+        svc.sale_create(on_third).await.is_err(),
+        "no new sale on a removed network"
+    );
+    svc.settings_remove_network("chain-7777").await.unwrap();
+    let e = svc.settings_remove_network("local").await.unwrap_err();
+    assert!(e.to_string().contains("only network"), "{e}");
     let _ = stop.send(());
 }
 

@@ -196,6 +196,16 @@ pub async fn settings_add_network(
     Ok(state.svc.settings_add_network(&network).await?)
 }
 
+/// Removes a network from the till (needs the PIN); refused while one of its sales is open.
+#[tauri::command]
+pub async fn settings_remove_network(
+    state: State<'_, AppState>,
+    network: String,
+) -> IpcResult<Settings> {
+    state.owner.require()?;
+    Ok(state.svc.settings_remove_network(&network).await?)
+}
+
 /// Creates a session for the amount the cashier typed.
 #[tauri::command]
 pub async fn create_session(

@@ -84,6 +84,7 @@ pub fn run(data_dir: &Path) -> Result<()> {
             commands::settings_get,
             commands::settings_save,
             commands::settings_add_network,
+            commands::settings_remove_network,
             commands::create_session,
             commands::get_session,
             commands::cancel_session,

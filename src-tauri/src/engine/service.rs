@@ -402,6 +402,32 @@ impl Service {
         self.settings_get().await
     }
 
+    /// Stops watching network `id` and removes it from `chaintill.toml`; refused while a session
+    /// on it can still change (waiting, seen, underpaid, or not yet settled), or when it is the
+    /// till's only network. Its sessions stay in the ledger.
+    pub async fn settings_remove_network(&self, id: &str) -> Result<Settings> {
+        let _edit = self.config_edit.lock().await;
+        let open: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM checkout_sessions WHERE network_id = ? \
+             AND (needs_settle = 1 OR status IN ('pending', 'detected', 'underpaid'))",
+        )
+        .bind(id)
+        .fetch_one(&self.pool)
+        .await?;
+        if open > 0 {
+            return Err(Error::invalid(
+                "network",
+                format!(
+                    "{open} sale(s) on this network can still be paid: wait until they end (or cancel them) before removing it"
+                ),
+            ));
+        }
+        let config = setup::remove_network(&self.data_dir, &self.config(), id)?;
+        self.apply_config(config);
+        tracing::info!(network = %id, "network removed; no longer watched");
+        self.settings_get().await
+    }
+
     /// What the till needs to know about the shop.
     pub async fn app_info(&self) -> Result<AppInfo> {
         let cfg = self.config();

@@ -27,6 +27,7 @@ describe("TauriBackend", () => {
     await b.pinUnlock("123456");
     await b.settingsSave({ storeName: "x" } as never);
     await b.settingsAddNetwork({ preset: "base" } as never);
+    await b.settingsRemoveNetwork("base");
     await b.setupFinish({ storeName: "x" } as never);
     await b.appInfo();
     expect(calls).toEqual([
@@ -41,6 +42,7 @@ describe("TauriBackend", () => {
       ["pin_unlock", { pin: "123456" }],
       ["settings_save", { settings: { storeName: "x" } }],
       ["settings_add_network", { network: { preset: "base" } }],
+      ["settings_remove_network", { network: "base" }],
       ["setup_finish", { req: { storeName: "x" } }],
       ["app_info", {}],
     ]);

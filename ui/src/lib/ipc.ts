@@ -56,6 +56,7 @@ export interface Backend {
   settingsSave(settings: Settings): Promise<Settings>;
   /** Adds a network (its node tested live by the engine); the settings with it last. */
   settingsAddNetwork(network: SetupNetwork): Promise<Settings>;
+  settingsRemoveNetwork(network: string): Promise<Settings>;
 
   createSession(amount: string, network: string, asset: string): Promise<SaleView>;
   getSession(id: string): Promise<SaleView>;
@@ -149,6 +150,7 @@ export class TauriBackend implements Backend {
   settingsGet = () => call<Settings>("settings_get");
   settingsSave = (settings: Settings) => call<Settings>("settings_save", { settings });
   settingsAddNetwork = (network: SetupNetwork) => call<Settings>("settings_add_network", { network });
+  settingsRemoveNetwork = (network: string) => call<Settings>("settings_remove_network", { network });
 
   createSession = (amount: string, network: string, asset: string) =>
     call<SaleView>("create_session", { amount, network, asset });

@@ -320,6 +320,16 @@ export class FakeBackend implements Backend {
     this.info = { ...this.info, storeName: s.storeName, sound: s.sound };
     return structuredClone(this.settings);
   }
+  /** As the engine: the till's only network stays; the rest are removed. */
+  async settingsRemoveNetwork(id: string) {
+    this.rec("settingsRemoveNetwork", id);
+    if (!this.unlocked) throw err("locked", "Enter the owner PIN.");
+    if (!this.settings.networks.some((n) => n.id === id)) throw err("invalid_input", `there is no network \`${id}\``, "network");
+    if (this.settings.networks.length === 1) throw err("invalid_input", "this is the till's only network: add another before removing it", "network");
+    this.settings = { ...this.settings, networks: this.settings.networks.filter((n) => n.id !== id) };
+    this.info = { ...this.info, networks: this.info.networks.filter((n) => n.id !== id) };
+    return structuredClone(this.settings);
+  }
   /** As the engine: the preset or custom fields checked, one network per chain, the node "tested"
    *  (a URL with `wrong` in it fails), then the network appended. */
   async settingsAddNetwork(n: SetupNetwork) {

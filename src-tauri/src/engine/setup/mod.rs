@@ -435,3 +435,40 @@ pub async fn add_network(
         Ok(())
     })
 }
+
+/// Removes network `id` from `chaintill.toml` (settings). The last network stays: a till needs
+/// one. The caller checks that no session on it can still change.
+pub fn remove_network(
+    data_dir: &std::path::Path,
+    current: &crate::engine::config::Config,
+    id: &str,
+) -> Result<crate::engine::config::Config> {
+    if current.network(id).is_none() {
+        return Err(Error::invalid(
+            "network",
+            format!("there is no network `{id}`"),
+        ));
+    }
+    if current.networks.len() == 1 {
+        return Err(Error::invalid(
+            "network",
+            "this is the till's only network: add another before removing it",
+        ));
+    }
+    config_file::edit(data_dir, |doc| {
+        let networks = doc
+            .get_mut("networks")
+            .and_then(|n| n.as_array_of_tables_mut())
+            .ok_or_else(|| {
+                Error::invalid_general(format!("there is no network `{id}` in the file"))
+            })?;
+        let before = networks.len();
+        networks.retain(|t| t.get("id").and_then(|v| v.as_str()) != Some(id));
+        if networks.len() == before {
+            return Err(Error::invalid_general(format!(
+                "there is no network `{id}` in the file"
+            )));
+        }
+        Ok(())
+    })
+}

@@ -52,6 +52,23 @@ export class SettingsModel {
     this.form.networks.push(...this.editable(s).networks.filter((n) => !have.has(n.id)));
   }
 
+  /** Stops watching network `id` (the engine refuses while one of its sales is open); unsaved
+   *  edits of everything else stay in the form. */
+  async removeNetwork(id: string): Promise<LoadResult> {
+    try {
+      const s = await this.backend.settingsRemoveNetwork(id);
+      this.current = s;
+      if (this.form) this.form.networks = this.form.networks.filter((n) => n.id !== id);
+      this.errors = {};
+      return "ok";
+    } catch (e) {
+      const err = toIpcError(e);
+      if (err.code === "locked") return "locked";
+      this.errors = { [`remove.${id}`]: err.message };
+      return "failed";
+    }
+  }
+
   /** Switches how asset `j` of network `i` is priced: a Chainlink feed or a fixed rate. */
   setRateKind(i: number, j: number, chainlink: boolean): void {
     const a = this.form?.networks[i]?.assets[j];

@@ -665,6 +665,24 @@ describe("SettingsModel", () => {
     expect(m.errors.lateGraceMinutes).toBeTruthy();
     expect(named(fake, "settingsSave")).toHaveLength(0);
   });
+  it("removes a network without losing unsaved edits, and keeps the till's only network", async () => {
+    const fake = new FakeBackend();
+    fake.unlocked = true;
+    const m = new SettingsModel(fake);
+    await m.load();
+    const [first, second] = m.form!.networks.map((n) => n.id);
+    m.form!.storeName = "Unsaved name";
+    expect(await m.removeNetwork(second)).toBe("ok");
+    expect(named(fake, "settingsRemoveNetwork")).toEqual([[second]]);
+    expect(m.form!.networks.map((n) => n.id)).toEqual([first]);
+    expect(m.current!.networks.map((n) => n.id)).toEqual([first]);
+    expect(m.form!.storeName).toBe("Unsaved name");
+    expect(await m.removeNetwork(first)).toBe("failed");
+    expect(m.errors[`remove.${first}`]).toMatch(/only network/);
+    expect(m.form!.networks).toHaveLength(1);
+    fake.unlocked = false;
+    expect(await m.removeNetwork(first)).toBe("locked");
+  });
 });
 
 describe("CustomerModel", () => {

@@ -244,6 +244,21 @@ async fn sessions() {
         "", "", "", "", ""
     );
 
+    // What the till's Enter costs in the engine (create + the view with its QR), the first time
+    // in the process (cold code and caches) and after.
+    let mut sales = Vec::new();
+    for _ in 0..3 {
+        let t = Instant::now();
+        svc.sale_create(NewSession::for_amount("12.50"))
+            .await
+            .expect("sale");
+        sales.push(t.elapsed());
+    }
+    println!(
+        "the till's create + QR view: first of the process {:.2?}, then {:.2?} and {:.2?}",
+        sales[0], sales[1], sales[2]
+    );
+
     let mut samples = Vec::new();
     for i in 0..2000 {
         let req = NewSession::for_amount(format!("{}.{:02}", 1 + i % 90, i % 100));

@@ -188,6 +188,7 @@ try {
   console.log(`|${"-".repeat(46)}|-----|-----------|-----------|`);
   row("cold start → cashier screen interactive", starts);
   row("Enter → QR painted", charges);
+  console.log(`  (each sale, ms: ${charges.map((c) => c.toFixed(0)).join(" ")})`);
   row(`search → table repainted (${SESSIONS / 1000}k sessions)`, searches);
   console.log(`idle memory after ${CHARGES} sales, ${pids.length} processes (app + WebKit): RSS ${idleRss.toFixed(0)} MiB, PSS ${idlePss.toFixed(0)} MiB (RSS/PSS MiB: ${perProcess})`);
   console.log("(cold start: from the WebDriver session request, which launches the app, to the amount field found; it includes WebKitWebDriver's own start-up)");

@@ -37,11 +37,19 @@ export function sampleSale(info: AppInfo, now: number): SaleView {
       createdAt: new Date(now).toISOString(),
       paidAt: null,
     },
-    qrSvg: '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 8 8"><path d="M0 0h7v7H0z"/></svg>',
+    qrSvg: sampleQr(),
     open: true,
     paid: false,
     overage: null,
     refundDue: null,
     extras: [],
   };
+}
+
+/** An SVG shaped like the engine's QR codes (one path of ~800 modules on a 41×41 grid), so the
+ *  first real code is not the first such path WebKit paints. */
+function sampleQr(): string {
+  let d = "";
+  for (let y = 0; y < 41; y++) for (let x = 0; x < 41; x++) if ((x * 7 + y * 13 + x * y) % 2 === 0) d += `M${x + 4} ${y + 4}h1v1h-1z`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 49 49" shape-rendering="crispEdges"><rect width="100%" height="100%" fill="#fff"/><path fill="#000" d="${d}"/></svg>`;
 }

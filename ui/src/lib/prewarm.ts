@@ -1,7 +1,7 @@
 // A stand-in sale for laying out the sale screen once while the till starts: WebKit's first
 // layout of that screen resolves every font it uses (each a fontconfig lookup on Linux) and took
 // ~250 ms, which landed on the first real Enter → QR. Nothing here reaches the cashier's eyes.
-import type { AppInfo, SaleView } from "./gen/ipc";
+import type { AppInfo, SaleSummary, SaleView } from "./gen/ipc";
 
 const ADDRESS = "0x0000000000000000000000000000000000000000";
 
@@ -52,4 +52,10 @@ function sampleQr(): string {
   let d = "";
   for (let y = 0; y < 41; y++) for (let x = 0; x < 41; x++) if ((x * 7 + y * 13 + x * y) % 2 === 0) d += `M${x + 4} ${y + 4}h1v1h-1z`;
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 49 49" shape-rendering="crispEdges"><rect width="100%" height="100%" fill="#fff"/><path fill="#000" d="${d}"/></svg>`;
+}
+
+/** The last-sales chip of `view` (a new shop's strip is empty until its first sale). */
+export function sampleSummary(view: SaleView): SaleSummary {
+  const s = view.session;
+  return { id: s.id, status: s.status, fiat: s.fiat, amount: s.amount, asset: s.asset.symbol, createdAt: s.createdAt, livemode: false, extras: 1 };
 }

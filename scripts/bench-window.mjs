@@ -1,8 +1,8 @@
 // Window figures for `make bench` (issue #11): cold start to an interactive cashier screen,
 // Enter → QR painted, and idle memory of the app with its WebKit processes. Runs the real
 // release app under Xvfb on a real anvil devnet (inside scripts/with-keyring.sh).
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, realpathSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, realpathSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { startDevnet } from "../tests/e2e/devnet.mjs";
@@ -45,6 +45,36 @@ function appProcesses() {
     return false;
   };
   return procs.filter(inTree);
+}
+
+/** `pid` and every process below it. */
+function tree(pid) {
+  const kids = new Map();
+  for (const p of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, "utf8");
+      const ppid = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1];
+      kids.set(ppid, [...(kids.get(ppid) ?? []), p]);
+    } catch {
+      // gone
+    }
+  }
+  const out = [String(pid)];
+  for (let i = 0; i < out.length; i++) out.push(...(kids.get(out[i]) ?? []));
+  return out;
+}
+
+/** The floor of any WebKitGTK window on this machine: WebKit's own MiniBrowser on a blank page,
+ *  idle for 10 s, measured as the app is (null when the MiniBrowser is not installed). */
+async function webkitFloor() {
+  const mini = "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser";
+  if (!existsSync(mini)) return null;
+  const child = spawn(mini, ["about:blank"], { stdio: "ignore" });
+  await new Promise((r) => setTimeout(r, 10_000));
+  const pids = tree(child.pid);
+  const figures = { rss: memory(pids, "Rss"), pss: memory(pids, "Pss"), processes: pids.length };
+  child.kill();
+  return figures;
 }
 
 /** Sums `field` (kB) of /proc/<pid>/smaps_rollup over `pids`, in MiB. */
@@ -191,6 +221,11 @@ try {
   console.log(`  (each sale, ms: ${charges.map((c) => c.toFixed(0)).join(" ")})`);
   row(`search → table repainted (${SESSIONS / 1000}k sessions)`, searches);
   console.log(`idle memory after ${CHARGES} sales, ${pids.length} processes (app + WebKit): RSS ${idleRss.toFixed(0)} MiB, PSS ${idlePss.toFixed(0)} MiB (RSS/PSS MiB: ${perProcess})`);
+  // Alone, as the app was: PSS shares pages with whatever else maps the same libraries.
+  await w.close();
+  await gone();
+  const floor = await webkitFloor();
+  if (floor) console.log(`for comparison, WebKitGTK's MiniBrowser on about:blank, ${floor.processes} processes: RSS ${floor.rss.toFixed(0)} MiB, PSS ${floor.pss.toFixed(0)} MiB`);
   console.log("(cold start: from the WebDriver session request, which launches the app, to the amount field found; it includes WebKitWebDriver's own start-up)");
 } finally {
   await w.close();

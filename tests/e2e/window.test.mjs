@@ -316,14 +316,19 @@ test("a shop on two networks: the wizard adds a custom chain beside the devnet, 
     // 5.00 USD at 2.50 USD per SHOP.
     assert.equal((await chargeAndPay("chain-7777", second, "5")).amount.value, "2");
 
+    /** The PIN, then settings (the dashboard reopens on the tab the owner left, so it is asked for). */
+    async function openSettings() {
+      await w.click("[data-testid=open-dashboard]");
+      await w.until("PIN dialog", () => w.find("[data-testid=pin-input]"));
+      await w.type("[data-testid=pin-input]", PIN);
+      await w.click("[data-testid=pin-submit]");
+      await w.until("dashboard", () => w.find("[data-testid=nav-settings]"));
+      await w.click("[data-testid=nav-settings]");
+      await w.until("settings", () => w.find("[data-testid=settings-network-add]"));
+    }
+
     // Settings add a third network; the till watches it at once.
-    await w.click("[data-testid=open-dashboard]");
-    await w.until("PIN dialog", () => w.find("[data-testid=pin-input]"));
-    await w.type("[data-testid=pin-input]", PIN);
-    await w.click("[data-testid=pin-submit]");
-    await w.until("dashboard", () => w.find("[data-testid=payments-search]"));
-    await w.click("[data-testid=nav-settings]");
-    await w.until("settings", () => w.find("[data-testid=settings-network-add]"));
+    await openSettings();
     await w.click("[data-testid=settings-network-add]");
     await w.until("the add form", () => w.find("[data-testid=settings-network-form]"));
     await w.click("[data-testid=settings-add-network] option[value=custom]");
@@ -338,14 +343,7 @@ test("a shop on two networks: the wizard adds a custom chain beside the devnet, 
     assert.equal((await chargeAndPay("chain-8888", third, "3")).amount.value, "0.3");
 
     // Settings remove it again (after a confirmation); its sale stays in the ledger.
-    await w.click("[data-testid=open-dashboard]");
-    await w.until("PIN dialog", () => w.find("[data-testid=pin-input]"));
-    await w.type("[data-testid=pin-input]", PIN);
-    await w.click("[data-testid=pin-submit]");
-    // The dashboard reopens where the owner left it (settings).
-    await w.until("dashboard", () => w.find("[data-testid=nav-settings]"));
-    await w.click("[data-testid=nav-settings]");
-    await w.until("settings", () => w.find("[data-testid=settings-network-remove][data-network=chain-8888]"));
+    await openSettings();
     await w.click("[data-testid=settings-network-remove][data-network=chain-8888]");
     await w.until("the confirmation", () => w.find("[data-testid=settings-network-remove-confirm]"));
     await w.shot("settings-network-remove");

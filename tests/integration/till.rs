@@ -419,9 +419,19 @@ async fn the_wizard_sets_up_two_networks_and_settings_add_a_third_watched_at_onc
     assert!(after.contains("# the owner's note at the end"), "{after}");
     assert!(svc.sale_view(&sale.session.id).await.unwrap().paid);
     assert!(
-        svc.sale_create(on_third).await.is_err(),
+        svc.sale_create(on_third.clone()).await.is_err(),
         "no new sale on a removed network"
     );
+    // Added again, it is watched from the chain's head, and sales on it are paid.
+    svc.settings_add_network(&custom_network(&third.url, 8888))
+        .await
+        .unwrap();
+    until_watching(&svc, "chain-8888").await;
+    let again = svc.sale_create(on_third).await.unwrap();
+    pay(&p3, &again.session.address, wei(&again.session)).await;
+    crate::chain::mine(&p3, 1).await;
+    wait_status(&svc, &again.session.id, "paid").await;
+    svc.settings_remove_network("chain-8888").await.unwrap();
     svc.settings_remove_network("chain-7777").await.unwrap();
     let e = svc.settings_remove_network("local").await.unwrap_err();
     assert!(e.to_string().contains("only network"), "{e}");

@@ -397,6 +397,19 @@ impl Service {
     pub async fn settings_add_network(&self, n: &SetupNetwork) -> Result<Settings> {
         let _edit = self.config_edit.lock().await;
         let config = setup::add_network(&self.data_dir, &self.config(), n).await?;
+        // A network removed earlier and added again starts from the chain's head, not from
+        // where it stopped (possibly millions of blocks behind). Nothing watches it yet.
+        let current = self.config();
+        for added in config
+            .networks
+            .iter()
+            .filter(|c| current.network(c.id()).is_none())
+        {
+            sqlx::query("DELETE FROM chain_state WHERE network_id = ?")
+                .bind(added.id())
+                .execute(&self.pool)
+                .await?;
+        }
         self.apply_config(config);
         tracing::info!("network added; watching it");
         self.settings_get().await

@@ -120,6 +120,8 @@ pub struct Watcher {
     last_reconcile: Option<std::time::Instant>,
     /// The reconciliation round under way: it runs beside the head loop (see `step`).
     reconciling: Option<ReconcileRound>,
+    /// The highest head the last step used: an announced head below it is not trusted.
+    last_head: Option<u64>,
     /// Mempool transactions, to assemble new blocks from.
     seen_txs: mempool::TxCache,
     watched: HashMap<Address, Watched>,
@@ -139,6 +141,7 @@ impl Watcher {
             timing,
             last_reconcile: None,
             reconciling: None,
+            last_head: None,
             seen_txs: mempool::TxCache::new(SEEN_TXS),
             watched: HashMap::new(),
             watched_seq: 0,
@@ -288,7 +291,11 @@ impl Watcher {
             }
             match self.step(p, announced).await {
                 Ok(true) => {}
-                Ok(false) => continue, // more blocks to catch up on
+                Ok(false) => {
+                    // More blocks to catch up on, or a reorg: the node says where the head is.
+                    announced = None;
+                    continue;
+                }
                 Err(e) => return e,
             }
             if *shutdown.borrow() {
@@ -309,10 +316,18 @@ impl Watcher {
                     biased;
                     _ = shutdown.changed() => break,
                     next = async { heads.as_mut()?.next().await }, if heads.is_some() => {
-                        match next {
-                            Some(header) => announced = Some(header.number),
-                            None => return Error::Internal("the head subscription ended".into()),
+                        let Some(header) = next else {
+                            return Error::Internal("the head subscription ended".into());
+                        };
+                        // Heads queued while the step ran: the newest counts.
+                        let mut newest = header.number;
+                        while let Some(Some(h)) = heads
+                            .as_mut()
+                            .and_then(|s| futures_util::FutureExt::now_or_never(s.next()))
+                        {
+                            newest = newest.max(h.number);
                         }
+                        announced = Some(newest);
                         break;
                     }
                     _ = &mut deadline => break,
@@ -418,10 +433,12 @@ impl Watcher {
         let rpc =
             |e: alloy::transports::TransportError| Error::Internal(format!("RPC failed: {e}"));
         self.refresh_watched().await?;
-        let head = match announced {
+        // An announced head below the one last seen is stale or from a reorg: ask the node.
+        let head = match announced.filter(|n| self.last_head.is_none_or(|last| *n >= last)) {
             Some(n) => n,
             None => p.get_block_number().await.map_err(rpc)?,
         };
+        self.last_head = Some(head);
         let id = self.network.id().to_string();
         let (mut next, mut parent) = match apply::checkpoint(&self.svc, &id).await? {
             Some((b, h)) => (b + 1, Some(h)),

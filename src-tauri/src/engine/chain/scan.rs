@@ -110,6 +110,7 @@ pub async fn payments_in(
         .saturating_mul(1000);
     let mut found = Vec::new();
     let mut nonces: HashMap<B256, (u64, Address)> = HashMap::new();
+    let known_chain = crate::engine::setup::presets::is_preset_chain(network.chain_id());
 
     for tx in block.transactions.txns() {
         nonces.insert(tx.tx_hash(), (tx.nonce(), tx.from()));
@@ -118,10 +119,11 @@ pub async fn payments_in(
         if tx.value().is_zero() {
             continue;
         }
-        // A plain transfer (no call data) to a session address cannot fail once mined: the
-        // address is a key of ours with no code (only its key could delegate code to it, EIP-7702)
-        // and inclusion already paid the 21,000 gas. Anything else may have reverted: ask.
-        if !tx.input().is_empty() {
+        // On the presets' chains a plain transfer (no call data) to a session address cannot
+        // fail once mined: the address is a key of ours with no code (only its key could delegate
+        // code to it, EIP-7702) and inclusion already paid the 21,000 gas. Anything else, and
+        // any transfer on a custom chain (whose rules may differ), may have failed: ask.
+        if !(known_chain && tx.input().is_empty()) {
             let receipt = p.get_transaction_receipt(tx.tx_hash()).await.map_err(rpc)?;
             if !receipt.as_ref().is_some_and(|r| r.status()) {
                 continue; // reverted (or unknown): only successful transactions count

@@ -187,6 +187,12 @@ pub fn find(id: &str) -> Option<&'static Preset> {
     PRESETS.iter().find(|p| p.id == id)
 }
 
+/// Whether `chain_id` is one of the presets' chains (all execute value transfers exactly as
+/// Ethereum does; a custom chain may not).
+pub fn is_preset_chain(chain_id: u64) -> bool {
+    PRESETS.iter().any(|p| p.chain_id == chain_id)
+}
+
 /// A preset as the wizard shows it.
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]

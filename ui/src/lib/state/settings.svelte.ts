@@ -64,7 +64,7 @@ export class SettingsModel {
     } catch (e) {
       const err = toIpcError(e);
       if (err.code === "locked") return "locked";
-      this.errors = { [`remove.${id}`]: err.message };
+      this.errors = { ...this.errors, [`remove.${id}`]: err.message };
       return "failed";
     }
   }

@@ -516,11 +516,14 @@ impl Watcher {
             |e: alloy::transports::TransportError| Error::Internal(format!("RPC failed: {e}"));
         let missing_block = || Error::Internal(format!("the node has no block {number} yet"));
         let full = || async {
-            p.get_block_by_number(BlockNumberOrTag::Number(number))
-                .full()
+            let raw: Option<serde_json::Value> = p
+                .raw_request(
+                    "eth_getBlockByNumber".into(),
+                    (BlockNumberOrTag::Number(number), true),
+                )
                 .await
-                .map_err(rpc)?
-                .ok_or_else(missing_block)
+                .map_err(rpc)?;
+            scan::block_of(raw.ok_or_else(missing_block)?)
         };
         if self.seen_txs.is_empty() {
             return full().await;
@@ -542,7 +545,12 @@ impl Watcher {
             hashes
                 .iter()
                 .filter(|h| self.seen_txs.get(h).is_none())
-                .map(|h| p.get_transaction_by_hash(*h)),
+                .map(|h| async move {
+                    let raw: Option<serde_json::Value> = p
+                        .raw_request("eth_getTransactionByHash".into(), (*h,))
+                        .await?;
+                    Ok::<_, alloy::transports::TransportError>(raw.map(scan::transaction_of))
+                }),
         )
         .await
         .map_err(rpc)?;
@@ -552,7 +560,9 @@ impl Watcher {
             match self.seen_txs.get(h) {
                 Some(tx) => txs.push(tx.clone()),
                 None => match fetched.next().flatten() {
-                    Some(tx) => txs.push(tx),
+                    Some(Some(tx)) => txs.push(tx),
+                    // A type this node's chain adds (see `scan::transaction_of`).
+                    Some(None) => {}
                     // Gone again (a reorg under way): the whole block tells the truth.
                     None => return full().await,
                 },

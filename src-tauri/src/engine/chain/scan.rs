@@ -95,6 +95,27 @@ pub fn replaced_in(
     out
 }
 
+/// A transaction as the node sent it, or `None` for a type Ethereum does not have: an L2's own
+/// (OP-stack deposits 0x7E, Arbitrum's system types 0x64–0x6A). Those never carry a customer's
+/// transfer signed to a session address; value they bring to one shows up as a balance rise,
+/// which reconciliation records.
+pub fn transaction_of(raw: serde_json::Value) -> Option<alloy::rpc::types::Transaction> {
+    serde_json::from_value(raw).ok()
+}
+
+/// A block with full transactions as the node sent it, without the transactions of types
+/// Ethereum does not have (see [`transaction_of`]).
+pub fn block_of(mut raw: serde_json::Value) -> Result<Block> {
+    if let Some(txs) = raw.get_mut("transactions").and_then(|t| t.as_array_mut()) {
+        txs.retain(|tx| transaction_of(tx.clone()).is_some());
+    }
+    serde_json::from_value(raw).map_err(|e| {
+        Error::Internal(format!(
+            "the node sent a block this watcher cannot read: {e}"
+        ))
+    })
+}
+
 /// Payments to watched addresses in `block`.
 pub async fn payments_in(
     p: &DynProvider,
@@ -191,4 +212,38 @@ pub async fn payments_in(
         }
     }
     Ok(found)
+}
+
+#[cfg(test)]
+mod l2_types {
+    /// An OP-stack block: its first transaction is the L1-info deposit (type 0x7E) that alloy's
+    /// Ethereum types cannot decode; the customer's transfer after it must still be read.
+    #[test]
+    fn blocks_with_an_l2_deposit_are_read_without_it() {
+        let deposit = r#"{"blockHash":"0x1111111111111111111111111111111111111111111111111111111111111111","blockNumber":"0x1","from":"0xdeaddeaddeaddeaddeaddeaddeaddeaddead0001","gas":"0xf4240","gasPrice":"0x0","hash":"0x7777777777777777777777777777777777777777777777777777777777777777","input":"0x","nonce":"0x1","to":"0x4200000000000000000000000000000000000015","transactionIndex":"0x0","value":"0x0","type":"0x7e","v":"0x0","r":"0x0","s":"0x0","sourceHash":"0x8888888888888888888888888888888888888888888888888888888888888888","mint":"0x0","isSystemTx":false,"depositReceiptVersion":"0x1"}"#;
+        let transfer = r#"{"blockHash":"0x1111111111111111111111111111111111111111111111111111111111111111","blockNumber":"0x1","from":"0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266","gas":"0x5208","gasPrice":"0x3b9aca00","maxFeePerGas":"0x3b9aca00","maxPriorityFeePerGas":"0x0","hash":"0x9999999999999999999999999999999999999999999999999999999999999999","input":"0x","nonce":"0x0","to":"0x70997970c51812dc3a010c7d01b50e0d17dc79c8","transactionIndex":"0x1","value":"0xde0b6b3a7640000","type":"0x2","accessList":[],"chainId":"0x2105","v":"0x0","yParity":"0x0","r":"0x1","s":"0x1"}"#;
+        let block = format!(
+            r#"{{"hash":"0x1111111111111111111111111111111111111111111111111111111111111111","parentHash":"0x2222222222222222222222222222222222222222222222222222222222222222","sha3Uncles":"0x1dcc4de8dec75d7aab85b567b6ccd41ad312451b948a7413f0a142fd40d49347","miner":"0x4200000000000000000000000000000000000011","stateRoot":"0x3333333333333333333333333333333333333333333333333333333333333333","transactionsRoot":"0x4444444444444444444444444444444444444444444444444444444444444444","receiptsRoot":"0x5555555555555555555555555555555555555555555555555555555555555555","logsBloom":"0x{}","difficulty":"0x0","number":"0x1","gasLimit":"0x1c9c380","gasUsed":"0xb4ab","timestamp":"0x65f1b0a0","extraData":"0x","mixHash":"0x6666666666666666666666666666666666666666666666666666666666666666","nonce":"0x0000000000000000","baseFeePerGas":"0x3b9aca00","size":"0x365","uncles":[],"transactions":[{deposit},{transfer}]}}"#,
+            "0".repeat(512)
+        );
+        let raw: serde_json::Value = serde_json::from_str(&block).unwrap();
+        assert!(
+            serde_json::from_value::<alloy::rpc::types::Block>(raw.clone()).is_err(),
+            "alloy's Ethereum types refuse the deposit (why block_of exists)"
+        );
+        let read = super::block_of(raw).unwrap();
+        let txs: Vec<_> = read.transactions.txns().collect();
+        assert_eq!(txs.len(), 1);
+        use alloy::consensus::Transaction as _;
+        assert_eq!(
+            txs[0].to(),
+            Some(
+                "0x70997970c51812dc3a010c7d01b50e0d17dc79c8"
+                    .parse()
+                    .unwrap()
+            )
+        );
+        assert!(super::transaction_of(serde_json::from_str(deposit).unwrap()).is_none());
+        assert!(super::transaction_of(serde_json::from_str(transfer).unwrap()).is_some());
+    }
 }

@@ -405,10 +405,7 @@ impl Service {
             .iter()
             .filter(|c| current.network(c.id()).is_none())
         {
-            sqlx::query("DELETE FROM chain_state WHERE network_id = ?")
-                .bind(added.id())
-                .execute(&self.pool)
-                .await?;
+            crate::engine::checkout::apply::forget_checkpoint(self, added.id()).await?;
         }
         self.apply_config(config);
         tracing::info!("network added; watching it");
@@ -420,13 +417,7 @@ impl Service {
     /// till's only network. Its sessions stay in the ledger.
     pub async fn settings_remove_network(&self, id: &str) -> Result<Settings> {
         let _edit = self.config_edit.lock().await;
-        let open: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM checkout_sessions WHERE network_id = ? \
-             AND (needs_settle = 1 OR status IN ('pending', 'detected', 'underpaid'))",
-        )
-        .bind(id)
-        .fetch_one(&self.pool)
-        .await?;
+        let open = crate::engine::checkout::apply::payable_count(self, id).await?;
         if open > 0 {
             return Err(Error::invalid(
                 "network",

@@ -106,14 +106,22 @@ pub fn transaction_of(raw: serde_json::Value) -> Option<alloy::rpc::types::Trans
 /// A block with full transactions as the node sent it, without the transactions of types
 /// Ethereum does not have (see [`transaction_of`]).
 pub fn block_of(mut raw: serde_json::Value) -> Result<Block> {
-    if let Some(txs) = raw.get_mut("transactions").and_then(|t| t.as_array_mut()) {
-        txs.retain(|tx| transaction_of(tx.clone()).is_some());
+    let txs = match raw.get_mut("transactions").map(serde_json::Value::take) {
+        Some(serde_json::Value::Array(txs)) => txs,
+        _ => Vec::new(),
+    };
+    if let Some(fields) = raw.as_object_mut() {
+        fields.insert("transactions".into(), serde_json::Value::Array(Vec::new()));
     }
-    serde_json::from_value(raw).map_err(|e| {
+    let mut block: Block = serde_json::from_value(raw).map_err(|e| {
         Error::Internal(format!(
             "the node sent a block this watcher cannot read: {e}"
         ))
-    })
+    })?;
+    block.transactions = alloy::rpc::types::BlockTransactions::Full(
+        txs.into_iter().filter_map(transaction_of).collect(),
+    );
+    Ok(block)
 }
 
 /// Payments to watched addresses in `block`.

@@ -333,6 +333,15 @@ pub async fn checkpoint(svc: &Service, network_id: &str) -> Result<Option<(u64, 
     Ok(row.map(|(b, h)| (b as u64, h)))
 }
 
+/// Forgets the network's checkpoint: its watcher next starts near the chain's head.
+pub async fn forget_checkpoint(svc: &Service, network_id: &str) -> Result<()> {
+    sqlx::query("DELETE FROM chain_state WHERE network_id = ?")
+        .bind(network_id)
+        .execute(svc.pool())
+        .await?;
+    Ok(())
+}
+
 /// Forgets every block above `fork_point` and the payments in them (they left the canonical
 /// chain); returns the sessions that lost payments.
 pub async fn orphan_after(
@@ -409,6 +418,18 @@ pub async fn open_sessions(svc: &Service, network_id: &str) -> Result<Vec<String
     )
     .bind(network_id)
     .fetch_all(svc.pool())
+    .await?)
+}
+
+/// How many sessions on a network a customer can still pay (waiting, seen, underpaid) or that
+/// are not yet settled.
+pub async fn payable_count(svc: &Service, network_id: &str) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM checkout_sessions WHERE network_id = ? \
+         AND (needs_settle = 1 OR status IN ('pending', 'detected', 'underpaid'))",
+    )
+    .bind(network_id)
+    .fetch_one(svc.pool())
     .await?)
 }
 

@@ -324,12 +324,13 @@ fn custom_entries(t: &mut Table, n: &SetupNetwork, at: &str) -> Result<u64> {
 }
 
 /// Validates `networks` (each on its own and together: no network twice), tests each node live
-/// (concurrently), and returns their `[[networks]]` tables. `at(i)` names network `i` in errors.
+/// (concurrently), and returns their `[[networks]]` tables with their chain ids. `at(i)` names
+/// network `i` in errors.
 async fn checked_networks(
-    networks: &[&SetupNetwork],
+    networks: &[SetupNetwork],
     currency: &str,
     at: impl Fn(usize) -> String,
-) -> Result<Vec<Table>> {
+) -> Result<Vec<(Table, u64)>> {
     let mut tables = Vec::with_capacity(networks.len());
     let mut chains = Vec::with_capacity(networks.len());
     for (i, n) in networks.iter().enumerate() {
@@ -361,7 +362,7 @@ async fn checked_networks(
         },
     ))
     .await?;
-    Ok(tables)
+    Ok(tables.into_iter().zip(chains).collect())
 }
 
 /// Validates the wizard's answers, tests every node, and writes `chaintill.toml` (store and the
@@ -380,13 +381,13 @@ pub async fn write_config(
             format!("choose 1 to {MAX_SETUP_NETWORKS} networks"),
         ));
     }
-    let chosen: Vec<&SetupNetwork> = req.networks.iter().collect();
-    let tables = checked_networks(&chosen, &req.currency, |i| format!("networks.{i}")).await?;
+    let tables =
+        checked_networks(&req.networks, &req.currency, |i| format!("networks.{i}")).await?;
     config_file::edit(data_dir, |doc| {
         set(&mut table(doc, "store")["name"], name);
         set(&mut table(doc, "store")["default_currency"], &req.currency);
         let mut networks = ArrayOfTables::new();
-        for t in tables {
+        for (t, _) in tables {
             networks.push(t);
         }
         doc["networks"] = toml_edit::Item::ArrayOfTables(networks);
@@ -403,12 +404,10 @@ pub async fn add_network(
     n: &SetupNetwork,
 ) -> Result<crate::engine::config::Config> {
     let currency = &current.store.default_currency.0;
-    let mut tables = checked_networks(&[n], currency, |_| "network".into()).await?;
-    let table = tables.remove(0);
-    let chain_id = table
-        .get("chain_id")
-        .and_then(|v| v.as_integer())
-        .unwrap_or_default() as u64;
+    let (table, chain_id) =
+        checked_networks(std::slice::from_ref(n), currency, |_| "network".into())
+            .await?
+            .remove(0);
     if let Some(existing) = current.networks.iter().find(|c| c.chain_id() == chain_id) {
         return Err(Error::invalid(
             "network.preset",

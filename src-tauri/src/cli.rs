@@ -326,7 +326,7 @@ fn run(cli: Cli) -> Result<()> {
         return open_window(&data_dir);
     };
     let quiet = !matches!(command, Command::Serve | Command::Demo { .. });
-    std::fs::create_dir_all(&data_dir).map_err(|e| {
+    crate::engine::private::create_dir(&data_dir).map_err(|e| {
         Error::Internal(format!(
             "cannot create data directory {}: {e}",
             data_dir.display()
@@ -356,10 +356,11 @@ fn run(cli: Cli) -> Result<()> {
                 .map(|_| false),
             Command::Demo { headless } => demo(&data_dir, headless).await,
         }
-    })?;
+    });
     // The window owns the main thread and its own runtime, so it opens after ours is gone.
-    drop(rt);
-    if open_window_after {
+    // Work the engine stopped is not waited for (a blocking call on a node that is gone).
+    rt.shutdown_timeout(std::time::Duration::from_millis(300));
+    if open_window_after? {
         return open_window(&data_dir);
     }
     Ok(())
@@ -367,7 +368,7 @@ fn run(cli: Cli) -> Result<()> {
 
 #[cfg(feature = "desktop")]
 fn open_window(data_dir: &Path) -> Result<()> {
-    std::fs::create_dir_all(data_dir)?;
+    crate::engine::private::create_dir(data_dir)?;
     logging::init(data_dir, "info");
     crate::desktop::run(data_dir)
 }

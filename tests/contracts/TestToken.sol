@@ -55,3 +55,26 @@ contract MockAggregator {
         return (1, answer, updatedAt, updatedAt, 1);
     }
 }
+
+/// An ERC-20 that keeps 1 % of every transfer (a fee-on-transfer token): the `Transfer` log to
+/// the recipient says what arrived, not the amount the transfer call announced.
+contract FeeToken {
+    uint8 public constant decimals = 6;
+    mapping(address => uint256) public balanceOf;
+
+    event Transfer(address indexed from, address indexed to, uint256 value);
+
+    function mint(address to, uint256 value) external {
+        balanceOf[to] += value;
+        emit Transfer(address(0), to, value);
+    }
+
+    function transfer(address to, uint256 value) external returns (bool) {
+        require(balanceOf[msg.sender] >= value, "balance");
+        uint256 fee = value / 100;
+        balanceOf[msg.sender] -= value;
+        balanceOf[to] += value - fee;
+        emit Transfer(msg.sender, to, value - fee);
+        return true;
+    }
+}

@@ -1189,3 +1189,60 @@ async fn a_refusal_that_can_change_is_503_with_retry_after_and_never_replayed() 
     assert_eq!((code, &again), (200, &s));
     assert_eq!(h["idempotent-replayed"], "true");
 }
+
+/// A back-office developer's tools meet no surprise (issue 16, case 13): Redocly's linter
+/// (recommended rules) finds no error, and openapi-typescript generates a client whose types
+/// a strict TypeScript compile accepts for a real create and refuses for a wrong status.
+#[tokio::test]
+async fn the_openapi_document_lints_clean_and_generates_a_typed_client() {
+    let api = Api::start(0, None).await;
+    let dir = tempfile::tempdir().unwrap();
+    let doc = dir.path().join("openapi.json");
+    std::fs::write(&doc, api.spec.to_string()).unwrap();
+    let bin = |name: &str| format!("{}/node_modules/.bin/{name}", env!("CARGO_MANIFEST_DIR"));
+    let run = |cmd: &mut std::process::Command| {
+        let out = cmd
+            .current_dir(dir.path())
+            .env("REDOCLY_TELEMETRY", "off")
+            .env("REDOCLY_SUPPRESS_UPDATE_NOTICE", "true")
+            .output()
+            .expect("the npm tools (make test installs them)");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.status.success(), "{cmd:?} failed:\n{text}");
+        text
+    };
+    let lint = run(std::process::Command::new(bin("redocly")).args(["lint", "openapi.json"]));
+    assert!(lint.contains("valid"), "{lint}");
+    run(std::process::Command::new(bin("openapi-typescript")).args([
+        "openapi.json",
+        "-o",
+        "api.d.ts",
+    ]));
+    std::fs::write(
+        dir.path().join("client.ts"),
+        r#"import type { operations, paths } from "./api";
+type Create = paths["/api/v1/checkout_sessions"]["post"];
+type Body = Create["requestBody"] extends { content: { "application/json": infer B } } ? B : never;
+export const body: Body = { amount: { value: "50.00", currency: "USD" }, metadata: { orderId: "1001" } };
+type Session = operations["getCheckoutSession"]["responses"][200]["content"]["application/json"];
+export const paid: Session["status"] = "paid_late";
+// @ts-expect-error: not a status
+export const wrong: Session["status"] = "done";
+export const due = (s: Session): string => s.amountDue.atomic;
+"#,
+    )
+    .unwrap();
+    run(std::process::Command::new(bin("tsc")).args([
+        "--noEmit",
+        "--strict",
+        "--module",
+        "esnext",
+        "--moduleResolution",
+        "bundler",
+        "client.ts",
+    ]));
+}

@@ -296,6 +296,60 @@ async fn wrong_pins_are_refused_with_a_growing_delay() {
     );
 }
 
+/// SPEC §10 (issue 16, case 8): parallel wrong guesses cannot all pass the same delay check.
+/// Eight at once: two are free, the third starts the delay, the rest are refused unchecked.
+#[tokio::test]
+async fn parallel_wrong_pins_are_counted_one_by_one() {
+    let anvil = Anvil::start(&[]);
+    let (_shop, svc) = new_install().await;
+    svc.wallet_import(TEST_PHRASE, "", 0).await.unwrap();
+    svc.setup_finish(&local_setup(&anvil.url, "13572468"))
+        .await
+        .unwrap();
+    let guesses = (0..8).map(|_| {
+        let svc = svc.clone();
+        tokio::spawn(async move { svc.pin_verify("00000000").await })
+    });
+    let results = futures_util::future::join_all(guesses).await;
+    let checked = results
+        .iter()
+        .filter(|r| matches!(r, Ok(Err(Error::PinRefused { wrong: true, .. }))))
+        .count();
+    let unchecked = results
+        .iter()
+        .filter(|r| matches!(r, Ok(Err(Error::PinRefused { wrong: false, .. }))))
+        .count();
+    assert_eq!((checked, unchecked), (3, 5), "{results:?}");
+    let failures: i64 = sqlx::query_scalar("SELECT failed_attempts FROM owner")
+        .fetch_one(svc.pool())
+        .await
+        .unwrap();
+    assert_eq!(failures, 3);
+}
+
+/// SPEC §10 (issue 16, case 7): once a PIN is set, the wizard's commands are refused, so no
+/// script in the window can reset the PIN or point the till at another node.
+#[tokio::test]
+async fn the_wizard_is_closed_once_the_pin_is_set() {
+    let anvil = Anvil::start(&[]);
+    let (_shop, svc) = new_install().await;
+    svc.wallet_import(TEST_PHRASE, "", 0).await.unwrap();
+    svc.setup_finish(&local_setup(&anvil.url, "13572468"))
+        .await
+        .unwrap();
+    let again = svc
+        .setup_finish(&local_setup(&anvil.url, "99999999"))
+        .await
+        .unwrap_err();
+    assert!(matches!(again, Error::Forbidden(_)), "{again:?}");
+    assert!(matches!(
+        svc.wallet_generate().await.unwrap_err(),
+        Error::Forbidden(_)
+    ));
+    // The PIN is still the first one.
+    svc.pin_verify("13572468").await.unwrap();
+}
+
 #[tokio::test]
 async fn the_wizard_sets_up_two_networks_and_settings_add_a_third_watched_at_once() {
     let local = Anvil::start(&[]);

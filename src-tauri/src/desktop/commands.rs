@@ -128,19 +128,24 @@ pub async fn wallet_import(
 ) -> IpcResult<WalletInfo> {
     let phrase = zeroize::Zeroizing::new(phrase);
     let passphrase = zeroize::Zeroizing::new(passphrase);
+    state.svc.ensure_setup_open().await?;
     Ok(state
         .svc
         .wallet_import(&phrase, &passphrase, account)
         .await?)
 }
 
-/// Tests an RPC URL live against the chain id it must have.
+/// Tests an RPC URL live against the chain id it must have: in the wizard, or behind the PIN
+/// (settings' "Add a network").
 #[tauri::command]
 pub async fn rpc_test(
     state: State<'_, AppState>,
     url: String,
     chain_id: u64,
 ) -> IpcResult<RpcCheck> {
+    if state.svc.ensure_setup_open().await.is_err() {
+        state.owner.require()?;
+    }
     Ok(state.svc.rpc_check(&url, chain_id).await?)
 }
 

@@ -58,7 +58,10 @@ pub fn run(data_dir: &Path) -> Result<()> {
     let svc = tauri::async_runtime::block_on(Service::open(data_dir))?;
     let engine_lock = lock::acquire(data_dir, "the Chaintill window")?;
     let background = svc.clone();
-    tauri::Builder::default()
+    // Closing the window stops the engine (within its bound) before the process exits.
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let (stopped_tx, stopped_rx) = std::sync::mpsc::channel::<()>();
+    let app = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
         .manage(AppState {
@@ -115,15 +118,29 @@ pub fn run(data_dir: &Path) -> Result<()> {
                 app.handle().clone(),
                 background.watch_changes(),
             ));
+            let mut stop_rx = stop_rx.clone();
             tauri::async_runtime::spawn(async move {
                 // A port that cannot be bound turns the API off, not the till: the engine
                 // records why (shown in the window's header) and keeps watching.
-                run_until_shutdown(&background, None, std::future::pending()).await
+                run_until_shutdown(&background, None, async move {
+                    let _ = stop_rx.wait_for(|s| *s).await;
+                })
+                .await;
+                let _ = stopped_tx.send(());
             });
             Ok(())
         })
-        .run(tauri::generate_context!("tauri.conf.json"))
-        .map_err(|e| Error::Internal(format!("the window failed: {e}")))
+        .build(tauri::generate_context!("tauri.conf.json"))
+        .map_err(|e| Error::Internal(format!("the window failed: {e}")))?;
+    app.run(move |_, event| {
+        if let tauri::RunEvent::Exit = event {
+            let _ = stop_tx.send(true);
+            // The engine bounds its own stop; this only keeps a wedged one from holding the exit.
+            let _ = stopped_rx
+                .recv_timeout(crate::engine::STOP_WITHIN + std::time::Duration::from_millis(300));
+        }
+    });
+    Ok(())
 }
 
 /// The window's event for "sessions or chain status may have changed" (a commit of the

@@ -497,11 +497,16 @@ impl Config {
     pub fn load_or_create(data_dir: &Path) -> Result<Self> {
         let path = data_dir.join(CONFIG_FILE);
         if !path.exists() {
-            std::fs::write(&path, DEFAULT_CONFIG).map_err(|e| Error::Config {
-                path: path.clone(),
-                line: 0,
-                message: format!("cannot write the default configuration: {e}"),
+            crate::engine::private::write(&path, DEFAULT_CONFIG.as_bytes()).map_err(|e| {
+                Error::Config {
+                    path: path.clone(),
+                    line: 0,
+                    message: format!("cannot write the default configuration: {e}"),
+                }
             })?;
+        }
+        if let Err(e) = crate::engine::private::tighten(&path) {
+            tracing::warn!(path = %path.display(), error = %e, "cannot make the configuration owner-only");
         }
         let text = std::fs::read_to_string(&path).map_err(|e| Error::Config {
             path: path.clone(),

@@ -1,5 +1,7 @@
 //! Logging: human-readable lines to stderr and to `chaintill.log` in the data directory.
-//! Nothing secret is ever passed to a log macro; a test scans the log for the phrase.
+//! Nothing secret is ever passed to a log macro; a test scans the log for the phrase. Libraries'
+//! lines are not ours to word: every line, theirs too, loses the configured RPC URLs' secret
+//! parts before it is written ([`crate::engine::redact::redact_known`]).
 
 use std::path::Path;
 use tracing_subscriber::{fmt, layer::SubscriberExt, util::SubscriberInitExt, EnvFilter, Layer};
@@ -13,17 +15,15 @@ pub fn init(data_dir: &Path, stderr_level: &str) {
     let stderr_filter =
         EnvFilter::try_from_env("CHAINTILL_LOG").unwrap_or_else(|_| EnvFilter::new(stderr_level));
     let stderr = fmt::layer()
-        .with_writer(std::io::stderr)
+        .with_writer(|| Redacting(std::io::stderr()))
         .with_target(false)
         .with_filter(stderr_filter);
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(data_dir.join(LOG_FILE))
+    let file = crate::engine::private::append(&data_dir.join(LOG_FILE))
         .ok()
         .map(|f| {
+            let f = std::sync::Arc::new(std::sync::Mutex::new(f));
             fmt::layer()
-                .with_writer(std::sync::Mutex::new(f))
+                .with_writer(move || Redacting(SharedFile(f.clone())))
                 .with_ansi(false)
                 .with_filter(EnvFilter::new("info"))
         });
@@ -32,4 +32,32 @@ pub fn init(data_dir: &Path, stderr_level: &str) {
         .with(stderr)
         .with(file)
         .try_init();
+}
+
+/// A writer that redacts each formatted line (the formatter writes an event in one call).
+struct Redacting<W: std::io::Write>(W);
+
+impl<W: std::io::Write> std::io::Write for Redacting<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let line = crate::engine::redact::redact_known(&String::from_utf8_lossy(buf));
+        self.0.write_all(line.as_bytes())?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
+}
+
+/// The log file, shared by every event's writer.
+struct SharedFile(std::sync::Arc<std::sync::Mutex<std::fs::File>>);
+
+impl std::io::Write for SharedFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).flush()
+    }
 }

@@ -15,6 +15,7 @@ pub mod lock;
 pub mod logging;
 pub mod money;
 pub mod owner;
+pub mod private;
 pub mod rates;
 pub mod redact;
 pub mod service;
@@ -60,22 +61,42 @@ pub async fn run_until_shutdown(
                     break;
                 }
                 let new = svc.config();
-                watchers.stop().await;
+                let deadline = tokio::time::Instant::now() + STOP_WITHIN;
+                watchers.stop_by(deadline).await;
                 watchers = Watchers::start(svc);
                 if new.api.bind != config.api.bind
                     || new.api.rate_limit_per_second != config.api.rate_limit_per_second
                 {
-                    api.stop().await;
+                    api.stop_by(deadline).await;
                     api = Api::start(svc, None).await;
                 }
                 config = new;
             }
         }
     }
+    // Everything stops at once and within the bound, whatever the node, the receivers or the
+    // clients are doing: what is still running then is aborted. Nothing is lost: each write is
+    // one transaction, a delivery in flight is still due, and a block is processed again from
+    // the checkpoint at the next start.
+    let deadline = tokio::time::Instant::now() + STOP_WITHIN;
     let _ = stop_tx.send(true);
-    let _ = dispatching.await;
-    api.stop().await;
-    watchers.stop().await;
+    tokio::join!(
+        finish(dispatching, deadline),
+        api.stop_by(deadline),
+        watchers.stop_by(deadline)
+    );
+}
+
+/// How long stopping may take (SPEC: every shutdown ends within 2 s; the rest is the process's).
+pub const STOP_WITHIN: std::time::Duration = std::time::Duration::from_millis(1500);
+
+/// Waits for `task` until `deadline`, then aborts it.
+async fn finish<T>(task: tokio::task::JoinHandle<T>, deadline: tokio::time::Instant) {
+    let abort = task.abort_handle();
+    if tokio::time::timeout_at(deadline, task).await.is_err() {
+        abort.abort();
+        tracing::info!("a task still busy at shutdown was stopped; it resumes at the next start");
+    }
 }
 
 /// The chain watchers of one configuration.
@@ -94,11 +115,10 @@ impl Watchers {
         Watchers { stop, tasks }
     }
 
-    async fn stop(self) {
+    /// Stops them, aborting any still busy at `deadline` (a node that does not answer).
+    async fn stop_by(self, deadline: tokio::time::Instant) {
         let _ = self.stop.send(true);
-        for t in self.tasks {
-            let _ = t.await;
-        }
+        futures_util::future::join_all(self.tasks.into_iter().map(|t| finish(t, deadline))).await;
     }
 }
 
@@ -135,10 +155,12 @@ impl Api {
         Api { stop, task }
     }
 
-    async fn stop(self) {
+    /// Stops serving, closing connections still open at `deadline` (event streams, slow
+    /// clients).
+    async fn stop_by(self, deadline: tokio::time::Instant) {
         let _ = self.stop.send(true);
         if let Some(t) = self.task {
-            let _ = t.await;
+            finish(t, deadline).await;
         }
     }
 }

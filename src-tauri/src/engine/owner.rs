@@ -77,10 +77,14 @@ pub fn wait_after(failures: i64) -> i64 {
 
 /// Checks `pin` at `now` (ms). A guess during the delay is refused unchecked
 /// ([`Error::PinRefused`] with `wrong: false`); a wrong one grows the delay.
+///
+/// Each guess is counted as wrong before it is checked, in one write transaction with the delay
+/// check (a right one then clears the count): parallel guesses cannot all pass the same check.
 pub async fn verify(pool: &SqlitePool, pin: &str, now: i64) -> Result<()> {
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     let row: Option<(String, i64, i64)> =
         sqlx::query_as("SELECT pin_hash, failed_attempts, wait_until FROM owner WHERE id = 1")
-            .fetch_optional(pool)
+            .fetch_optional(&mut *tx)
             .await?;
     let (stored, failures, wait_until) =
         row.ok_or_else(|| Error::Conflict("no owner PIN is set yet: finish setup first".into()))?;
@@ -91,6 +95,14 @@ pub async fn verify(pool: &SqlitePool, pin: &str, now: i64) -> Result<()> {
             retry_after_secs: secs as u64,
         });
     }
+    let failures = failures + 1;
+    let wait = wait_after(failures);
+    sqlx::query("UPDATE owner SET failed_attempts = ?, wait_until = ? WHERE id = 1")
+        .bind(failures)
+        .bind(now + wait * 1000)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
     let pin = Zeroizing::new(pin.to_string());
     // argon2's verification compares in constant time.
     let matches = tokio::task::spawn_blocking(move || {
@@ -110,13 +122,6 @@ pub async fn verify(pool: &SqlitePool, pin: &str, now: i64) -> Result<()> {
             .await?;
         return Ok(());
     }
-    let failures = failures + 1;
-    let wait = wait_after(failures);
-    sqlx::query("UPDATE owner SET failed_attempts = ?, wait_until = ? WHERE id = 1")
-        .bind(failures)
-        .bind(now + wait * 1000)
-        .execute(pool)
-        .await?;
     tracing::warn!(failures, wait_secs = wait, "wrong owner PIN");
     Err(Error::PinRefused {
         wrong: true,

@@ -105,3 +105,37 @@ mod tests {
         );
     }
 }
+
+/// The RPC URLs of the configuration in force: every log line, ours or a library's (a WebSocket
+/// client's reconnect message), passes through [`redact_known`] before it is written.
+static KNOWN_URLS: std::sync::RwLock<Vec<String>> = std::sync::RwLock::new(Vec::new());
+
+/// Registers the secret URLs (RPC URLs) that log output must never show.
+pub fn register_urls<'a>(urls: impl IntoIterator<Item = &'a str>) {
+    let mut known = KNOWN_URLS.write().unwrap_or_else(|p| p.into_inner());
+    for url in urls {
+        if !known.iter().any(|k| k == url) {
+            known.push(url.to_string());
+        }
+    }
+}
+
+/// `text` with every registered URL's secret parts removed (see [`redacted`]).
+pub fn redact_known(text: &str) -> String {
+    let known = KNOWN_URLS.read().unwrap_or_else(|p| p.into_inner());
+    known
+        .iter()
+        .fold(text.to_string(), |out, url| redacted(&out, url))
+}
+
+#[cfg(test)]
+mod known_urls {
+    #[test]
+    fn a_library_line_loses_a_registered_urls_key() {
+        super::register_urls(["wss://base.example.com/v2/secretkey123"]);
+        let line = "reconnecting to wss://base.example.com/v2/secretkey123 failed";
+        let out = super::redact_known(line);
+        assert!(!out.contains("secretkey123"), "{out}");
+        assert!(out.contains("wss://base.example.com"), "{out}");
+    }
+}

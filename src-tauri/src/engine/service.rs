@@ -63,13 +63,14 @@ impl Service {
 
     /// Like [`Service::open`] with an injected clock.
     pub async fn open_with_clock(data_dir: &Path, clock: Arc<dyn Clock>) -> Result<Self> {
-        std::fs::create_dir_all(data_dir).map_err(|e| {
+        crate::engine::private::create_dir(data_dir).map_err(|e| {
             Error::Internal(format!(
                 "cannot create data directory {}: {e}",
                 data_dir.display()
             ))
         })?;
         let config = Config::load_or_create(data_dir)?;
+        register_rpc_urls(&config);
         let pool = store::open(data_dir).await?;
         Ok(Self {
             data_dir: data_dir.to_path_buf(),
@@ -105,6 +106,7 @@ impl Service {
     /// Puts a validated configuration in force: the engine's run loop restarts the chain
     /// watchers (and rebinds the API if its address changed); live views refresh.
     pub fn apply_config(&self, config: Config) {
+        register_rpc_urls(&config);
         *self.config.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(config);
         self.config_version.send_modify(|n| *n = n.wrapping_add(1));
         self.sessions_changed();
@@ -332,8 +334,21 @@ impl Service {
         })
     }
 
+    /// Refuses once setup has set the owner PIN: from then on the wizard's commands (setup,
+    /// wallet) are closed to the window, so no script in it can reset the PIN or re-point the
+    /// till (SPEC §10). Settings behind the PIN change what setup chose.
+    pub async fn ensure_setup_open(&self) -> Result<()> {
+        if owner::pin_is_set(&self.pool).await? {
+            return Err(Error::Forbidden(
+                "setup is finished: the wizard's commands are closed; the owner changes settings behind the PIN".into(),
+            ));
+        }
+        Ok(())
+    }
+
     /// A new phrase for the wizard, shown once; stored only by [`Service::wallet_confirm`].
     pub async fn wallet_generate(&self) -> Result<NewPhrase> {
+        self.ensure_setup_open().await?;
         if let Some(w) = self.setup_state().await?.wallet {
             return Err(Error::Conflict(format!(
                 "a wallet already exists (xpub {}…)",
@@ -346,6 +361,7 @@ impl Service {
     /// Stores the phrase of [`Service::wallet_generate`] as BIP44 `account` once `answers`
     /// re-type the words asked for.
     pub async fn wallet_confirm(&self, answers: &[WordAnswer], account: u32) -> Result<WalletInfo> {
+        self.ensure_setup_open().await?;
         let phrase = self.pending_phrase.confirmed(answers)?;
         let info = self.wallet_import(&phrase, "", account).await?;
         self.pending_phrase.clear();
@@ -360,6 +376,7 @@ impl Service {
     /// Saves the wizard's answers (config file and owner PIN) and applies them: the engine
     /// starts watching the chosen network without a restart.
     pub async fn setup_finish(&self, req: &SetupRequest) -> Result<()> {
+        self.ensure_setup_open().await?;
         self.wallet_show().await.map_err(|e| match e {
             Error::NoWallet => Error::Conflict("create or import the wallet first".into()),
             other => other,
@@ -633,4 +650,14 @@ impl Service {
     pub async fn simulate_payment(&self, id: &str, how: SimulatedAmount) -> Result<String> {
         simulate::pay(self, id, how).await
     }
+}
+
+/// Makes every log line (a library's too) drop the secret parts of the configured RPC URLs.
+fn register_rpc_urls(config: &Config) {
+    crate::engine::redact::register_urls(
+        config
+            .networks
+            .iter()
+            .flat_map(|n| n.rpc_urls.get_ref().iter().map(|u| u.0.as_str())),
+    );
 }

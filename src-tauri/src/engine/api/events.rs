@@ -25,7 +25,7 @@ pub struct Resend {
 /// List events
 ///
 /// Newest first, optionally of one type.
-#[utoipa::path(get, path = "/api/v1/events", tag = "Events",
+#[utoipa::path(get, operation_id = "listEvents", path = "/api/v1/events", tag = "Events",
     params(
         ("type" = Option<String>, Query, description = "An event type, e.g. session.paid"),
         ("limit" = Option<i64>, Query, description = "1 to 100, default 10"),
@@ -53,7 +53,7 @@ pub async fn list(
 }
 
 /// Retrieve an event
-#[utoipa::path(get, path = "/api/v1/events/{id}", tag = "Events",
+#[utoipa::path(get, operation_id = "getEvent", path = "/api/v1/events/{id}", tag = "Events",
     params(("id" = String, Path, description = "evt_…")),
     responses(
         (status = 200, description = "The event, as delivered", body = Event),
@@ -74,7 +74,7 @@ pub async fn get(
 ///
 /// Delivers the event again now, to one endpoint or to every endpoint of the key's mode
 /// subscribed to its type, and returns the attempts.
-#[utoipa::path(post, path = "/api/v1/events/{id}/resend", tag = "Events",
+#[utoipa::path(post, operation_id = "resendEvent", path = "/api/v1/events/{id}/resend", tag = "Events",
     request_body(content = Resend, description = "Optional"),
     params(("id" = String, Path, description = "evt_…"),
            ("Idempotency-Key" = Option<String>, Header, description = "Optional")),

@@ -46,7 +46,8 @@ pub struct NetworkHealth {
     pub processed: Option<u64>,
     /// Blocks behind the head.
     pub lag: Option<u64>,
-    /// The last error, when not healthy.
+    /// Why the network is not healthy, as a stable summary (`no node is answering`, `the node
+    /// is on another chain`): this page needs no key, and node errors can name hosts.
     pub error: Option<String>,
     /// When the watcher last reported (RFC 3339).
     pub updated_at: Option<String>,
@@ -55,7 +56,7 @@ pub struct NetworkHealth {
 /// Engine health
 ///
 /// No API key needed. Per network: head block, processed block, lag and RPC status.
-#[utoipa::path(get, path = "/api/v1/health", tag = "Health",
+#[utoipa::path(get, operation_id = "getHealth", path = "/api/v1/health", tag = "Health",
     responses((status = 200, description = "Health", body = Health)))]
 pub async fn health(State(st): State<ApiState>) -> Result<Response, ApiError> {
     let statuses = st.svc.chain_status();
@@ -76,7 +77,7 @@ pub async fn health(State(st): State<ApiState>) -> Result<Response, ApiError> {
                 head: s.and_then(|s| s.head),
                 processed: s.and_then(|s| s.processed),
                 lag: s.and_then(|s| s.lag),
-                error: s.and_then(|s| s.error.clone()),
+                error: s.and_then(public_error),
                 updated_at: s.and_then(|s| s.updated_at.clone()),
             }
         })
@@ -91,4 +92,20 @@ pub async fn health(State(st): State<ApiState>) -> Result<Response, ApiError> {
         version: env!("CARGO_PKG_VERSION").to_string(),
         networks,
     })
+}
+
+/// A watcher's error as the unauthenticated health page may show it: one of a few fixed
+/// phrases, never the node's own text.
+fn public_error(s: &crate::engine::chain::ChainStatus) -> Option<String> {
+    let error = s.error.as_deref()?;
+    Some(
+        if error.contains("is chain") {
+            "the node is on another chain"
+        } else if s.connected {
+            "the node answered with an error"
+        } else {
+            "no node is answering"
+        }
+        .to_string(),
+    )
 }

@@ -16,7 +16,7 @@ use axum::Extension;
 ///
 /// Quotes the fiat amount in the asset at the current rate (fixed for the session's life),
 /// allocates a fresh address and returns the session with its `checkoutUrl` and `paymentUri`.
-#[utoipa::path(post, path = "/api/v1/checkout_sessions", tag = "Checkout sessions",
+#[utoipa::path(post, operation_id = "createCheckoutSession", path = "/api/v1/checkout_sessions", tag = "Checkout sessions",
     request_body = NewSession,
     params(("Idempotency-Key" = Option<String>, Header, description = "Up to 255 characters; a retry with the same key and body returns the first answer")),
     responses(
@@ -54,7 +54,7 @@ pub async fn create(
 }
 
 /// Retrieve a checkout session
-#[utoipa::path(get, path = "/api/v1/checkout_sessions/{id}", tag = "Checkout sessions",
+#[utoipa::path(get, operation_id = "getCheckoutSession", path = "/api/v1/checkout_sessions/{id}", tag = "Checkout sessions",
     params(("id" = String, Path, description = "cs_…")),
     responses(
         (status = 200, description = "The session", body = CheckoutSession),
@@ -74,7 +74,7 @@ pub async fn get(
 /// List checkout sessions
 ///
 /// Newest first, optionally only one status.
-#[utoipa::path(get, path = "/api/v1/checkout_sessions", tag = "Checkout sessions",
+#[utoipa::path(get, operation_id = "listCheckoutSessions", path = "/api/v1/checkout_sessions", tag = "Checkout sessions",
     params(
         ("status" = Option<String>, Query, description = "pending, detected, underpaid, paid, overpaid, paid_late, expired or canceled"),
         ("limit" = Option<i64>, Query, description = "1 to 100, default 10"),
@@ -104,7 +104,7 @@ pub async fn list(
 /// Cancel a checkout session
 ///
 /// Only a pending session that has received nothing can be canceled.
-#[utoipa::path(post, path = "/api/v1/checkout_sessions/{id}/cancel", tag = "Checkout sessions",
+#[utoipa::path(post, operation_id = "cancelCheckoutSession", path = "/api/v1/checkout_sessions/{id}/cancel", tag = "Checkout sessions",
     params(("id" = String, Path, description = "cs_…"),
            ("Idempotency-Key" = Option<String>, Header, description = "Optional")),
     responses(

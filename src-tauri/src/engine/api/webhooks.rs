@@ -43,7 +43,7 @@ pub struct Deleted {
 ///
 /// The answer carries the signing `secret`: it is shown this once. The endpoint takes the key's
 /// mode (`livemode`): a test key's receives test events only; a live key's live and test events.
-#[utoipa::path(post, path = "/api/v1/webhook_endpoints", tag = "Webhook endpoints",
+#[utoipa::path(post, operation_id = "createWebhookEndpoint", path = "/api/v1/webhook_endpoints", tag = "Webhook endpoints",
     request_body = NewEndpoint,
     params(("Idempotency-Key" = Option<String>, Header, description = "Optional")),
     responses(
@@ -77,7 +77,7 @@ pub async fn create(
 }
 
 /// List webhook endpoints
-#[utoipa::path(get, path = "/api/v1/webhook_endpoints", tag = "Webhook endpoints",
+#[utoipa::path(get, operation_id = "listWebhookEndpoints", path = "/api/v1/webhook_endpoints", tag = "Webhook endpoints",
     responses(
         (status = 200, description = "Every endpoint of the key's mode, newest first", body = Page<Endpoint>),
         (status = 401, description = "Missing or invalid API key", body = ErrorBody),
@@ -99,7 +99,7 @@ pub async fn list(
 }
 
 /// Retrieve a webhook endpoint
-#[utoipa::path(get, path = "/api/v1/webhook_endpoints/{id}", tag = "Webhook endpoints",
+#[utoipa::path(get, operation_id = "getWebhookEndpoint", path = "/api/v1/webhook_endpoints/{id}", tag = "Webhook endpoints",
     params(("id" = String, Path, description = "we_…")),
     responses(
         (status = 200, description = "The endpoint (never its secret)", body = Endpoint),
@@ -119,7 +119,7 @@ pub async fn get(
 /// Delete a webhook endpoint
 ///
 /// Its pending deliveries are canceled.
-#[utoipa::path(delete, path = "/api/v1/webhook_endpoints/{id}", tag = "Webhook endpoints",
+#[utoipa::path(delete, operation_id = "deleteWebhookEndpoint", path = "/api/v1/webhook_endpoints/{id}", tag = "Webhook endpoints",
     params(("id" = String, Path, description = "we_…")),
     responses(
         (status = 200, description = "Deleted", body = Deleted),
@@ -144,7 +144,7 @@ pub async fn delete(
 /// Rotate an endpoint's signing secret
 ///
 /// Returns the new secret once; the previous one keeps signing for 24 hours.
-#[utoipa::path(post, path = "/api/v1/webhook_endpoints/{id}/rotate_secret", tag = "Webhook endpoints",
+#[utoipa::path(post, operation_id = "rotateWebhookEndpointSecret", path = "/api/v1/webhook_endpoints/{id}/rotate_secret", tag = "Webhook endpoints",
     params(("id" = String, Path, description = "we_…"),
            ("Idempotency-Key" = Option<String>, Header, description = "Optional")),
     responses(
@@ -168,7 +168,7 @@ pub async fn rotate(
 /// Send a test event
 ///
 /// Delivers a `webhook.test` event to this endpoint now and returns the attempt.
-#[utoipa::path(post, path = "/api/v1/webhook_endpoints/{id}/test", tag = "Webhook endpoints",
+#[utoipa::path(post, operation_id = "testWebhookEndpoint", path = "/api/v1/webhook_endpoints/{id}/test", tag = "Webhook endpoints",
     params(("id" = String, Path, description = "we_…"),
            ("Idempotency-Key" = Option<String>, Header, description = "Optional")),
     responses(
@@ -193,7 +193,7 @@ pub async fn test(
 ///
 /// Every attempt, newest first: time, attempt number, HTTP status or error, duration, the first
 /// 4 KiB of the response and the next retry.
-#[utoipa::path(get, path = "/api/v1/webhook_endpoints/{id}/attempts", tag = "Webhook endpoints",
+#[utoipa::path(get, operation_id = "listWebhookAttempts", path = "/api/v1/webhook_endpoints/{id}/attempts", tag = "Webhook endpoints",
     params(("id" = String, Path, description = "we_…"),
         ("limit" = Option<i64>, Query, description = "1 to 100, default 10"),
         ("startingAfter" = Option<String>, Query, description = "An attempt id (att_…): return older attempts")),

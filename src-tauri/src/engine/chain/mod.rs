@@ -446,7 +446,7 @@ impl Watcher {
         };
         let last = head.min(next.saturating_add(BATCH - 1));
         let mut touched = Vec::new();
-        let pending = apply::pending_nonces(&self.svc, &id).await?;
+        let mempool = apply::mempool(&self.svc, &id).await?;
         while next <= last {
             let block = self.block(p, next).await?;
             let hash = format!("{:#x}", block.header.hash);
@@ -457,7 +457,7 @@ impl Watcher {
                 }
             }
             let found = scan::payments_in(p, &block, &self.watched, &self.network).await?;
-            let replaced = scan::replaced_in(&block, &pending);
+            let gone = scan::gone_in(&block, &mempool, &found);
             let at = apply::BlockRef {
                 number: next,
                 hash: &hash,
@@ -465,7 +465,7 @@ impl Watcher {
                     .unwrap_or(i64::MAX / 1000)
                     .saturating_mul(1000),
             };
-            touched.extend(apply::record_block(&self.svc, &id, at, head, &found, &replaced).await?);
+            touched.extend(apply::record_block(&self.svc, &id, at, head, &found, &gone).await?);
             parent = Some(hash);
             next += 1;
         }
@@ -480,21 +480,26 @@ impl Watcher {
             tracing::debug!(network = %id, balance_calls = calls, found = found.len(), "balances reconciled");
             touched.extend(found);
         }
+        // A session at its deadline is searched at once (expiry waits for the search).
         if last >= head
             && self.reconciling.is_none()
-            && self
+            && (self
                 .last_reconcile
                 .is_none_or(|t| t.elapsed() >= self.timing.reconcile_every)
+                || apply::awaiting_search(&self.svc, &id).await?)
         {
             self.last_reconcile = Some(std::time::Instant::now());
             let (svc, p, network) = (self.svc.clone(), p.clone(), id.clone());
+            // The time of block `last`, read now: the next step may record newer blocks.
+            let upto_time = apply::last_block_time(&self.svc, &id).await?;
             self.reconciling = Some(tokio::spawn(async move {
-                reconcile::run(&svc, &p, &network, last).await
+                reconcile::run(&svc, &p, &network, last, upto_time).await
             }));
         }
+        touched.extend(self.drop_unknown(p).await?);
         self.settle(p, head, touched).await?;
         // Expiry follows the chain: sessions expire by the time of the blocks processed.
-        apply::expire_due(&self.svc, &id).await?;
+        apply::expire_due(&self.svc, &id, head).await?;
         apply::set_head(&self.svc, &id, head).await?;
         let processed = last.min(head);
         self.report(|s| {
@@ -593,6 +598,41 @@ impl Watcher {
             apply::apply_settlement(&self.svc, &id, Some(head)).await?;
         }
         Ok(())
+    }
+
+    /// Mempool payments of sessions past their deadline that the node no longer knows (dropped
+    /// from its mempool), or knows mined in a block already processed (the block's verdict
+    /// stands: a payment it made is on its own row), are removed (SPEC §4). Returns the sessions
+    /// that lost one.
+    async fn drop_unknown(&self, p: &DynProvider) -> Result<Vec<String>> {
+        let overdue = apply::overdue_mempool(&self.svc, self.network.id()).await?;
+        if overdue.is_empty() {
+            return Ok(vec![]);
+        }
+        let processed = apply::checkpoint(&self.svc, self.network.id())
+            .await?
+            .map_or(0, |(b, _)| b);
+        let mut gone = Vec::new();
+        for r in overdue {
+            let raw: Option<serde_json::Value> = p
+                .raw_request("eth_getTransactionByHash".into(), (r.tx_hash.clone(),))
+                .await
+                .map_err(|e| Error::Internal(format!("RPC failed: {e}")))?;
+            let mined_at = raw
+                .as_ref()
+                .and_then(|t| t.get("blockNumber"))
+                .and_then(|b| b.as_str())
+                .and_then(|b| u64::from_str_radix(b.trim_start_matches("0x"), 16).ok());
+            match (raw.is_some(), mined_at) {
+                (false, _) => gone.push(r),
+                (true, Some(b)) if b <= processed => gone.push(apply::Replaced {
+                    why: apply::Gone::Failed,
+                    ..r
+                }),
+                _ => {} // still in the node's mempool, or in a block yet to be processed
+            }
+        }
+        apply::drop_mempool(&self.svc, &gone).await
     }
 
     /// Stops the reconciliation round under way, if any; returns whether there was one.

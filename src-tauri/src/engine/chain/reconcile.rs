@@ -120,13 +120,16 @@ async fn next_rise(acct: &Account<'_>, lo: u64, upto: u64, top: U256) -> Result<
     }))
 }
 
-/// One round over the recent sessions of `network_id`, up to block `upto`.
+/// One round over the recent sessions of `network_id` (and every one that can still change),
+/// up to block `upto`, timestamped `upto_time` (ms): a session's expiry waits until a round has
+/// covered its deadline. Sessions at their deadline go first.
 /// Returns the sessions that gained payments, and the balance checks made.
 pub async fn run(
     svc: &Service,
     p: &DynProvider,
     network_id: &str,
     upto: u64,
+    upto_time: Option<i64>,
 ) -> Result<(Vec<String>, usize)> {
     let native = svc
         .config()
@@ -139,13 +142,15 @@ pub async fn run(
     // The stalest sessions first, a bounded batch per round: the cost is amortised over rounds.
     let rows: Vec<(String, String, Option<i64>, Option<i64>)> = sqlx::query_as(
         "SELECT id, address, reconciled_block, watch_from_block FROM checkout_sessions \
-         WHERE network_id = ? AND created_at >= ? \
-         AND (reconciled_block IS NULL OR reconciled_block < ?) \
-         ORDER BY COALESCE(reconciled_block, -1), seq LIMIT ?",
+         WHERE network_id = ?1 AND (created_at >= ?2 OR status IN ('pending', 'detected', 'underpaid')) \
+         AND (reconciled_block IS NULL OR reconciled_block < ?3) \
+         ORDER BY (status IN ('pending', 'detected', 'underpaid') AND expires_at <= ?4) DESC, \
+         COALESCE(reconciled_block, -1), seq LIMIT ?5",
     )
     .bind(network_id)
     .bind(since)
     .bind(upto as i64)
+    .bind(upto_time.unwrap_or(i64::MIN))
     .bind(BATCH as i64)
     .fetch_all(svc.pool())
     .await?;
@@ -177,7 +182,7 @@ pub async fn run(
             None => {} // not even the newest state: left for a later round
         }
     }
-    mark_all(svc, &clean_ids, upto).await?;
+    mark_all(svc, &clean_ids, upto, upto_time).await?;
     for (id, addr, reconciled, from) in suspects {
         let acct = Account {
             svc,
@@ -200,21 +205,24 @@ pub async fn run(
             lo = rise.block;
         }
         if complete {
-            mark_all(svc, std::slice::from_ref(&id), upto).await?;
+            mark_all(svc, std::slice::from_ref(&id), upto, upto_time).await?;
         }
     }
     touched.dedup();
     Ok((touched, calls))
 }
 
-async fn mark_all(svc: &Service, ids: &[String], block: u64) -> Result<()> {
+async fn mark_all(svc: &Service, ids: &[String], block: u64, time: Option<i64>) -> Result<()> {
     let mut tx = svc.begin_write().await?;
     for id in ids {
-        sqlx::query("UPDATE checkout_sessions SET reconciled_block = ? WHERE id = ?")
-            .bind(block as i64)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "UPDATE checkout_sessions SET reconciled_block = ?, reconciled_time = ? WHERE id = ?",
+        )
+        .bind(block as i64)
+        .bind(time)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
     }
     tx.commit().await?;
     Ok(())
@@ -283,6 +291,10 @@ async fn record(acct: &Account<'_>, native: &NativeAsset, rise: &Rise) -> Result
     let now = svc.now().timestamp_millis();
     let mut tx = svc.begin_write().await?;
     for f in &found {
+        let seen_at =
+            crate::engine::checkout::apply::orphaned_first_seen(&mut tx, session, &f.tx_hash)
+                .await?
+                .map_or(now, |first| first.min(now));
         sqlx::query(
             "INSERT OR IGNORE INTO payments (session_id, tx_hash, log_index, from_address, block_number, block_hash, \
              amount_atomic, seen_at, block_timestamp, asset_symbol, asset_decimals, asset_contract, arrived_after_block) \
@@ -294,7 +306,7 @@ async fn record(acct: &Account<'_>, native: &NativeAsset, rise: &Rise) -> Result
         .bind(number as i64)
         .bind(&hash)
         .bind(f.amount.to_string())
-        .bind(now)
+        .bind(seen_at)
         .bind(ts_ms)
         .bind(&native.symbol)
         .bind(i64::from(native.decimals))

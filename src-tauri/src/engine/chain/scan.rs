@@ -4,7 +4,7 @@
 //! payments on the session (settlement decides), never lost.
 
 use super::Watched;
-use crate::engine::checkout::apply::{PaidAsset, PaymentSeen, PendingPayment, Replaced};
+use crate::engine::checkout::apply::{Mempool, PaidAsset, PaymentSeen, PendingPayment, Replaced};
 use crate::engine::config::NetworkConfig;
 use crate::engine::{Error, Result};
 use alloy::consensus::Transaction as _;
@@ -73,21 +73,27 @@ pub fn pending_payment(
     })
 }
 
-/// Mempool payments whose sender nonce a transaction of `block` used, other than themselves:
-/// replaced ("speed up" pays again under another hash; "cancel" pays nobody).
-pub fn replaced_in(
-    block: &Block,
-    pending: &HashMap<(String, u64), Vec<Replaced>>,
-) -> Vec<Replaced> {
-    if pending.is_empty() {
+/// Mempool payments whose fate `block` settles: another transaction of theirs used the sender
+/// nonce ("speed up" pays again under another hash; "cancel" pays nobody), or their own
+/// transaction is in it without the payment (`found`): it failed (reverted, out of gas).
+pub fn gone_in(block: &Block, mempool: &Mempool, found: &[PaymentSeen]) -> Vec<Replaced> {
+    if mempool.is_empty() {
         return vec![];
     }
     let mut out = Vec::new();
     for tx in block.transactions.txns() {
         let key = (tx.from().to_checksum(None).to_ascii_lowercase(), tx.nonce());
         let hash = format!("{:#x}", tx.tx_hash());
-        for p in pending.get(&key).into_iter().flatten() {
+        for p in mempool.by_nonce.get(&key).into_iter().flatten() {
             if p.tx_hash != hash {
+                out.push(p.clone());
+            }
+        }
+        for p in mempool.by_hash.get(&hash).into_iter().flatten() {
+            let paid = found
+                .iter()
+                .any(|f| f.tx_hash == hash && f.session_id == p.session_id);
+            if !paid {
                 out.push(p.clone());
             }
         }
@@ -153,9 +159,20 @@ pub async fn payments_in(
         // code to it, EIP-7702) and inclusion already paid the 21,000 gas. Anything else, and
         // any transfer on a custom chain (whose rules may differ), may have failed: ask.
         if !(known_chain && tx.input().is_empty()) {
-            let receipt = p.get_transaction_receipt(tx.tx_hash()).await.map_err(rpc)?;
-            if !receipt.as_ref().is_some_and(|r| r.status()) {
-                continue; // reverted (or unknown): only successful transactions count
+            // No receipt for a transaction of a block it served: a load-balanced provider's
+            // other server is behind. Not "reverted": the block is read again.
+            let receipt = p
+                .get_transaction_receipt(tx.tx_hash())
+                .await
+                .map_err(rpc)?
+                .ok_or_else(|| {
+                    Error::Internal(format!(
+                        "the node has no receipt yet for transaction {:#x} of block {number}",
+                        tx.tx_hash()
+                    ))
+                })?;
+            if !receipt.status() {
+                continue; // reverted: only successful transactions count
             }
         }
         found.push(PaymentSeen {

@@ -64,15 +64,19 @@ async fn insert_payments(
 ) -> Result<Vec<String>> {
     let mut touched = Vec::new();
     for p in found {
-        // A payment first seen in the mempool keeps its row (and first-seen time) and gains its block.
+        // A payment first seen in the mempool keeps its row (and first-seen time) and gains its
+        // block, with the amount the block delivered (its `Transfer` log is the truth: a
+        // fee-on-transfer token delivers less than the transfer call announced).
         let mined = sqlx::query(
-            "UPDATE payments SET log_index = ?, block_number = ?, block_hash = ?, block_timestamp = ? \
-             WHERE session_id = ? AND tx_hash = ? AND block_number IS NULL",
+            "UPDATE payments SET log_index = ?1, block_number = ?2, block_hash = ?3, block_timestamp = ?4, amount_atomic = ?5 \
+             WHERE rowid = (SELECT rowid FROM payments WHERE session_id = ?6 AND tx_hash = ?7 AND block_number IS NULL \
+             ORDER BY log_index IS ?1 DESC LIMIT 1)",
         )
         .bind(p.log_index.map(|i| i as i64))
         .bind(p.block_number as i64)
         .bind(&p.block_hash)
         .bind(p.block_timestamp_ms)
+        .bind(p.amount.to_string())
         .bind(&p.session_id)
         .bind(&p.tx_hash)
         .execute(&mut *tx)
@@ -81,12 +85,15 @@ async fn insert_payments(
             touched.push(p.session_id.clone());
             continue;
         }
-        let seen_at = match p.nonce {
-            Some(nonce) => replace_pending(tx, &p.session_id, &p.from, nonce, &p.tx_hash)
-                .await?
-                .map_or(now, |first| first.min(now)),
-            None => now,
+        let replaced = match p.nonce {
+            Some(nonce) => replace_pending(tx, &p.session_id, &p.from, nonce, &p.tx_hash).await?,
+            None => None,
         };
+        let orphaned = orphaned_first_seen(tx, &p.session_id, &p.tx_hash).await?;
+        let seen_at = [replaced, orphaned]
+            .into_iter()
+            .flatten()
+            .fold(now, i64::min);
         let inserted = sqlx::query(
             "INSERT OR IGNORE INTO payments (session_id, tx_hash, log_index, from_address, block_number, block_hash, amount_atomic, seen_at, block_timestamp, \
              asset_symbol, asset_decimals, asset_contract, nonce) \
@@ -144,6 +151,43 @@ async fn replace_pending(
     Ok(seen.into_iter().min())
 }
 
+/// When a reorg took `tx_hash` off `session`, the time it had been first seen (see
+/// [`orphan_after`]): the chain including it again keeps that time.
+pub(crate) async fn orphaned_first_seen(
+    tx: &mut sqlx::SqliteConnection,
+    session: &str,
+    tx_hash: &str,
+) -> Result<Option<i64>> {
+    Ok(sqlx::query_scalar(
+        "SELECT first_seen FROM payments_orphaned WHERE session_id = ? AND tx_hash = ?",
+    )
+    .bind(session)
+    .bind(tx_hash)
+    .fetch_optional(&mut *tx)
+    .await?)
+}
+
+/// Removes mempool payments whose fate is known (replaced, mined without paying, or unknown to
+/// the node after the deadline); returns the sessions that lost one.
+async fn remove_mempool(tx: &mut sqlx::SqliteConnection, gone: &[Replaced]) -> Result<Vec<String>> {
+    let mut touched = Vec::new();
+    for r in gone {
+        let removed = sqlx::query(
+            "DELETE FROM payments WHERE session_id = ? AND tx_hash = ? AND block_number IS NULL",
+        )
+        .bind(&r.session_id)
+        .bind(&r.tx_hash)
+        .execute(&mut *tx)
+        .await?;
+        if removed.rows_affected() > 0 {
+            tracing::info!(session = %r.session_id, tx = %r.tx_hash, why = r.why.as_str(), "a mempool payment was removed");
+            mark_unsettled(&mut *tx, std::slice::from_ref(&r.session_id)).await?;
+            touched.push(r.session_id.clone());
+        }
+    }
+    Ok(touched)
+}
+
 /// Flags sessions to re-settle, in the caller's transaction.
 async fn mark_unsettled(tx: &mut sqlx::SqliteConnection, ids: &[String]) -> Result<()> {
     for id in ids {
@@ -155,13 +199,36 @@ async fn mark_unsettled(tx: &mut sqlx::SqliteConnection, ids: &[String]) -> Resu
     Ok(())
 }
 
-/// A mempool payment whose sender nonce was used by another transaction in a block.
+/// A mempool payment whose fate is known: it no longer counts (SPEC §4, "Every session ends").
 #[derive(Debug, Clone)]
 pub struct Replaced {
     /// The session it was recorded on.
     pub session_id: String,
-    /// The replaced transaction.
+    /// The transaction.
     pub tx_hash: String,
+    /// Why it is gone.
+    pub why: Gone,
+}
+
+/// Why a mempool payment no longer counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Gone {
+    /// Another transaction of the same sender and nonce was mined ("speed up", "cancel").
+    Replaced,
+    /// Mined without paying the session (reverted, out of gas).
+    Failed,
+    /// Unknown to the node once the session's deadline passed (dropped from its mempool).
+    Dropped,
+}
+
+impl Gone {
+    fn as_str(self) -> &'static str {
+        match self {
+            Gone::Replaced => "replaced by its sender (same nonce)",
+            Gone::Failed => "mined without paying (failed)",
+            Gone::Dropped => "unknown to the node after the deadline (dropped)",
+        }
+    }
 }
 
 /// A processed block as the watcher hands it over.
@@ -175,34 +242,21 @@ pub struct BlockRef<'a> {
     pub timestamp_ms: i64,
 }
 
-/// A processed block, recorded with its payments, the mempool payments it replaced and the
-/// network checkpoint (with the block's time: expiry follows it) in one transaction.
+/// A processed block, recorded with its payments, the mempool payments it settled (replaced, or
+/// mined without paying) and the network checkpoint (with the block's time: expiry follows it) in one transaction.
 pub async fn record_block(
     svc: &Service,
     network_id: &str,
     block: BlockRef<'_>,
     head: u64,
     found: &[PaymentSeen],
-    replaced: &[Replaced],
+    gone: &[Replaced],
 ) -> Result<Vec<String>> {
     let BlockRef { number, hash, .. } = block;
     let now = svc.now().timestamp_millis();
     let mut tx = svc.begin_write().await?;
     let mut touched = insert_payments(&mut tx, found, now).await?;
-    for r in replaced {
-        let gone = sqlx::query(
-            "DELETE FROM payments WHERE session_id = ? AND tx_hash = ? AND block_number IS NULL",
-        )
-        .bind(&r.session_id)
-        .bind(&r.tx_hash)
-        .execute(&mut *tx)
-        .await?;
-        if gone.rows_affected() > 0 {
-            tracing::info!(session = %r.session_id, tx = %r.tx_hash, "a mempool payment was replaced or canceled by its sender");
-            mark_unsettled(&mut tx, std::slice::from_ref(&r.session_id)).await?;
-            touched.push(r.session_id.clone());
-        }
-    }
+    touched.extend(remove_mempool(&mut tx, gone).await?);
     sqlx::query("INSERT OR REPLACE INTO chain_blocks (network_id, number, hash) VALUES (?, ?, ?)")
         .bind(network_id)
         .bind(number as i64)
@@ -241,16 +295,19 @@ pub async fn record_pending(svc: &Service, p: &PendingPayment) -> Result<bool> {
     let now = svc.now().timestamp_millis();
     let mut tx = svc.begin_write().await?;
     let first = replace_pending(&mut tx, &p.session_id, &p.from, p.nonce, &p.tx_hash).await?;
+    let orphaned = orphaned_first_seen(&mut tx, &p.session_id, &p.tx_hash).await?;
+    // Not when its block was processed first (a late notification): the mined row has it.
     let done = sqlx::query(
         "INSERT OR IGNORE INTO payments (session_id, tx_hash, log_index, from_address, block_number, block_hash, amount_atomic, seen_at, block_timestamp, \
          asset_symbol, asset_decimals, asset_contract, nonce) \
-         VALUES (?, ?, NULL, ?, NULL, NULL, ?, ?, NULL, ?, ?, ?, ?)",
+         SELECT ?1, ?2, NULL, ?3, NULL, NULL, ?4, ?5, NULL, ?6, ?7, ?8, ?9 \
+         WHERE NOT EXISTS (SELECT 1 FROM payments WHERE session_id = ?1 AND tx_hash = ?2)",
     )
     .bind(&p.session_id)
     .bind(&p.tx_hash)
     .bind(&p.from)
     .bind(p.amount.to_string())
-    .bind(first.map_or(now, |f| f.min(now)))
+    .bind([first, orphaned].into_iter().flatten().fold(now, i64::min))
     .bind(&p.asset.symbol)
     .bind(p.asset.decimals as i64)
     .bind(p.asset.contract_text())
@@ -282,34 +339,91 @@ pub struct PendingPayment {
     pub amount: U256,
 }
 
-/// The mempool payments of a network: (sender, nonce) → (session, transaction), so a block that
-/// uses the nonce for another transaction shows them replaced.
-pub async fn pending_nonces(
-    svc: &Service,
-    network_id: &str,
-) -> Result<std::collections::HashMap<(String, u64), Vec<Replaced>>> {
-    let rows: Vec<(String, String, String, i64)> = sqlx::query_as(
+/// The mempool payments of a network, as a block is checked against them.
+#[derive(Debug, Default)]
+pub struct Mempool {
+    /// (sender lowercase, nonce) → payments: a block that uses the nonce for another
+    /// transaction replaced them.
+    pub by_nonce: std::collections::HashMap<(String, u64), Vec<Replaced>>,
+    /// Transaction hash → payments: a block that includes the transaction without the payment
+    /// (reverted) settles them.
+    pub by_hash: std::collections::HashMap<String, Vec<Replaced>>,
+}
+
+impl Mempool {
+    /// Whether there is none.
+    pub fn is_empty(&self) -> bool {
+        self.by_hash.is_empty()
+    }
+}
+
+/// The network's mempool payments (recorded, not yet in a processed block).
+pub async fn mempool(svc: &Service, network_id: &str) -> Result<Mempool> {
+    let rows: Vec<(String, String, String, Option<i64>)> = sqlx::query_as(
         // Driven by the partial index of mempool payments.
         "SELECT p.session_id, p.tx_hash, p.from_address, p.nonce FROM payments p \
-         WHERE p.block_number IS NULL AND p.seen_at > -1 AND p.nonce IS NOT NULL \
+         WHERE p.block_number IS NULL AND p.seen_at > -1 \
          AND EXISTS (SELECT 1 FROM checkout_sessions s WHERE s.id = p.session_id AND s.network_id = ?)",
     )
     .bind(network_id)
     .fetch_all(svc.pool())
     .await?;
-    let mut map: std::collections::HashMap<(String, u64), Vec<Replaced>> = Default::default();
+    let mut m = Mempool::default();
     for (session_id, tx_hash, from, nonce) in rows {
-        let Ok(nonce) = u64::try_from(nonce) else {
-            continue;
+        let r = Replaced {
+            session_id,
+            tx_hash: tx_hash.to_ascii_lowercase(),
+            why: Gone::Replaced,
         };
-        map.entry((from.to_ascii_lowercase(), nonce))
+        m.by_hash
+            .entry(r.tx_hash.clone())
             .or_default()
             .push(Replaced {
-                session_id,
-                tx_hash,
+                why: Gone::Failed,
+                ..r.clone()
             });
+        if let Some(nonce) = nonce.and_then(|n| u64::try_from(n).ok()) {
+            m.by_nonce
+                .entry((from.to_ascii_lowercase(), nonce))
+                .or_default()
+                .push(r);
+        }
     }
-    Ok(map)
+    Ok(m)
+}
+
+/// Mempool payments whose session's deadline its chain has passed (`expiresAt`, + grace once
+/// something was mined for it): each must now be known to the node or go (SPEC §4).
+pub async fn overdue_mempool(svc: &Service, network_id: &str) -> Result<Vec<Replaced>> {
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT p.session_id, p.tx_hash FROM payments p \
+         JOIN checkout_sessions s ON s.id = p.session_id \
+         JOIN chain_state c ON c.network_id = s.network_id \
+         WHERE p.block_number IS NULL AND p.seen_at > -1 AND s.network_id = ? \
+         AND c.last_block_time >= s.expires_at + CASE WHEN EXISTS \
+             (SELECT 1 FROM payments m WHERE m.session_id = s.id AND m.block_number IS NOT NULL) \
+             THEN s.late_grace_ms ELSE 0 END",
+    )
+    .bind(network_id)
+    .fetch_all(svc.pool())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(session_id, tx_hash)| Replaced {
+            session_id,
+            tx_hash,
+            why: Gone::Dropped,
+        })
+        .collect())
+}
+
+/// Removes mempool payments whose fate is known outside a block; returns the sessions that
+/// lost one (to re-settle).
+pub async fn drop_mempool(svc: &Service, gone: &[Replaced]) -> Result<Vec<String>> {
+    let mut tx = svc.begin_write().await?;
+    let touched = remove_mempool(&mut tx, gone).await?;
+    tx.commit().await?;
+    Ok(touched)
 }
 
 /// The stored hash of a block, if it is in the recent window.
@@ -343,7 +457,7 @@ pub async fn forget_checkpoint(svc: &Service, network_id: &str) -> Result<()> {
 }
 
 /// Forgets every block above `fork_point` and the payments in them (they left the canonical
-/// chain); returns the sessions that lost payments.
+/// chain), remembering when each was first seen; returns the sessions that lost payments.
 pub async fn orphan_after(
     svc: &Service,
     network_id: &str,
@@ -351,6 +465,17 @@ pub async fn orphan_after(
     fork_hash: &str,
 ) -> Result<Vec<String>> {
     let mut tx = svc.begin_write().await?;
+    // Kept: when each was first seen (SPEC §4: included again, it keeps that time).
+    sqlx::query(
+        "INSERT INTO payments_orphaned (session_id, tx_hash, first_seen) \
+         SELECT session_id, tx_hash, MIN(seen_at, COALESCE(block_timestamp, seen_at)) FROM payments \
+         WHERE block_number > ?1 AND session_id IN (SELECT id FROM checkout_sessions WHERE network_id = ?2) \
+         ON CONFLICT (session_id, tx_hash) DO UPDATE SET first_seen = MIN(first_seen, excluded.first_seen)",
+    )
+    .bind(fork_point as i64)
+    .bind(network_id)
+    .execute(&mut *tx)
+    .await?;
     let sessions: Vec<String> = sqlx::query_scalar(
         "DELETE FROM payments WHERE block_number > ? AND session_id IN (SELECT id FROM checkout_sessions WHERE network_id = ?) RETURNING session_id",
     )
@@ -363,7 +488,7 @@ pub async fn orphan_after(
         .bind(fork_point as i64)
         .execute(&mut *tx)
         .await?;
-    sqlx::query("UPDATE checkout_sessions SET reconciled_block = ?1 WHERE network_id = ?2 AND reconciled_block > ?1")
+    sqlx::query("UPDATE checkout_sessions SET reconciled_block = ?1, reconciled_time = NULL WHERE network_id = ?2 AND reconciled_block > ?1")
         .bind(fork_point as i64)
         .bind(network_id)
         .execute(&mut *tx)
@@ -446,6 +571,14 @@ pub struct Plan {
     pub counted_blocks: Vec<(u64, String)>,
 }
 
+/// The timestamp (ms) of the last block the network's watcher processed.
+pub async fn last_block_time(svc: &Service, network_id: &str) -> Result<Option<i64>> {
+    let mut conn = svc.pool().acquire().await?;
+    Ok(chain_time(&mut conn, network_id)
+        .await?
+        .map(|t| t.timestamp_millis()))
+}
+
 /// The timestamp of the last block the network's watcher processed: what expiry is judged by.
 async fn chain_time(
     conn: &mut sqlx::SqliteConnection,
@@ -470,7 +603,11 @@ async fn settled(
     };
     let pays = payments(&mut *conn, session_id).await?;
     let observed: Vec<_> = pays.iter().map(|p| p.observed(&r)).collect::<Result<_>>()?;
-    let time = chain_time(&mut *conn, &r.network_id).await?;
+    // Expiry waits for every way a payment can arrive: the block scan (the chain time) and
+    // the internal-transfer search (the time its search of this address reached).
+    let time = chain_time(&mut *conn, &r.network_id)
+        .await?
+        .min(r.reconciled_time.map(crate::engine::clock::from_millis));
     let s = settle(&r.terms()?, &observed, head, time);
     Ok(Some((r, pays, s)))
 }
@@ -620,24 +757,43 @@ pub async fn apply_settlement(svc: &Service, session_id: &str, head: Option<u64>
     Ok(true)
 }
 
-/// Moves the network's sessions with no payment whose expiry its chain has reached (the last
-/// processed block is timestamped at or after `expiresAt`) to `expired`, raising
-/// `session.expired`. Sessions with payments expire through settlement (SPEC §4).
-pub async fn expire_due(svc: &Service, network_id: &str) -> Result<usize> {
+/// Re-settles the network's waiting sessions whose expiry its chain has reached (the last
+/// processed block is timestamped at or after `expiresAt`): those with no payment, or only
+/// payments in another asset, become `expired` (SPEC §4) once the internal-transfer search has
+/// covered the deadline too. Sessions with payments of their own asset expire through settlement.
+pub async fn expire_due(svc: &Service, network_id: &str, head: u64) -> Result<usize> {
     let due: Vec<String> = sqlx::query_scalar(
         "SELECT s.id FROM checkout_sessions s JOIN chain_state c ON c.network_id = s.network_id \
          WHERE s.network_id = ?1 AND s.status = 'pending' AND s.expires_at <= c.last_block_time \
-         AND NOT EXISTS (SELECT 1 FROM payments WHERE session_id = s.id)",
+         AND s.reconciled_time >= s.expires_at",
     )
     .bind(network_id)
     .fetch_all(svc.pool())
     .await?;
     let mut changed = 0;
     for id in due {
-        // With no payment, settlement does not depend on the chain head.
-        if apply_settlement(svc, &id, None).await? {
+        if apply_settlement(svc, &id, Some(head)).await? {
             changed += 1;
         }
     }
     Ok(changed)
+}
+
+/// Whether a session of the network that can still change has reached a deadline on chain
+/// (its expiry, or the end of its grace) that the internal-transfer search has not yet
+/// covered: the watcher searches at once instead of at its usual pace, so the session ends on
+/// time.
+pub async fn awaiting_search(svc: &Service, network_id: &str) -> Result<bool> {
+    Ok(sqlx::query_scalar::<_, i64>(
+        "SELECT EXISTS (SELECT 1 FROM checkout_sessions s JOIN chain_state c ON c.network_id = s.network_id \
+         WHERE s.network_id = ?1 AND s.status IN ('pending', 'detected', 'underpaid') \
+         AND s.expires_at <= c.last_block_time AND ( \
+             COALESCE(s.reconciled_time, 0) < s.expires_at \
+             OR s.expires_at + s.late_grace_ms <= c.last_block_time \
+                AND COALESCE(s.reconciled_time, 0) < s.expires_at + s.late_grace_ms))",
+    )
+    .bind(network_id)
+    .fetch_one(svc.pool())
+    .await?
+        != 0)
 }

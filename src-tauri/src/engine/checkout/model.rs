@@ -39,6 +39,8 @@ pub struct SessionRow {
     pub created_at: i64,
     pub paid_at: Option<i64>,
     pub canceled_at: Option<i64>,
+    /// The block time (ms) up to which the internal-transfer search covered the address.
+    pub reconciled_time: Option<i64>,
 }
 
 /// A stored payment row.

@@ -51,7 +51,7 @@ pub fn edit(data_dir: &Path, edit: impl FnOnce(&mut DocumentMut) -> Result<()>) 
         other => other,
     })?;
     let tmp = path.with_extension("toml.tmp");
-    std::fs::write(&tmp, new_text.as_bytes())
+    crate::engine::private::write(&tmp, new_text.as_bytes())
         .and_then(|()| std::fs::rename(&tmp, &path))
         .map_err(|e| Error::Internal(format!("cannot write {}: {e}", path.display())))?;
     Ok(config)

@@ -18,11 +18,24 @@ pub const DB_FILE: &str = "chaintill.db";
 
 /// Opens (creating if needed) the database in `data_dir` and brings its schema up to date.
 pub async fn open(data_dir: &Path) -> Result<SqlitePool> {
+    // Owner-only before SQLite opens it: its WAL and shared memory inherit the mode.
+    let file = data_dir.join(DB_FILE);
+    crate::engine::private::touch(&file)
+        .and_then(|()| {
+            ["-wal", "-shm"].iter().try_for_each(|s| {
+                crate::engine::private::tighten(&data_dir.join(format!("{DB_FILE}{s}")))
+            })
+        })
+        .map_err(|e| {
+            crate::engine::Error::Storage(format!("cannot create {}: {e}", file.display()))
+        })?;
     let options = SqliteConnectOptions::new()
         .filename(data_dir.join(DB_FILE))
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Normal)
+        // Every commit reaches the disk before it returns: with NORMAL, a power cut can roll back
+        // a committed address allocation, and the index is then handed out twice (SPEC §10).
+        .synchronous(SqliteSynchronous::Full)
         .busy_timeout(Duration::from_secs(10))
         .foreign_keys(true);
     let pool = SqlitePoolOptions::new()

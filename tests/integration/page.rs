@@ -192,3 +192,117 @@ async fn the_engine_stops_on_sigterm_while_a_customer_page_is_streaming() {
     let _ = engine.kill();
     panic!("`chaintill serve` did not stop within 10 s of SIGTERM with an event stream open");
 }
+
+/// SPEC §7 (issue 16, case 10): a session's change is read once and fanned out to all its
+/// streams; streams per session and per client are capped (429 beyond, with Retry-After).
+#[tokio::test]
+async fn many_viewers_cost_one_load_per_change_and_streams_are_capped() {
+    use chaintill::engine::api::page::{STREAMS_PER_CLIENT, STREAMS_PER_SESSION};
+    let api = Api::start(0, None).await;
+    let s = create(&api).await;
+    let id = s["id"].as_str().unwrap();
+    let open = |id: String| {
+        let (http, base) = (api.http.clone(), api.base.clone());
+        async move {
+            http.get(format!("{base}/checkout/{id}/events"))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let mut streams = Vec::new();
+    for _ in 0..STREAMS_PER_SESSION {
+        let res = open(id.to_string()).await;
+        assert_eq!(res.status(), 200);
+        let mut stream = res.bytes_stream();
+        let mut buf = String::new();
+        assert_eq!(next_event(&mut stream, &mut buf).await["status"], "pending");
+        streams.push((stream, buf));
+    }
+    let over = open(id.to_string()).await;
+    assert_eq!(over.status(), 429);
+    assert!(over.headers().contains_key("retry-after"));
+    // All of them were served by one load; a change is read once for all of them.
+    let before = api.svc.page_streams().loads();
+    assert!(
+        before <= 2,
+        "{before} loads for {STREAMS_PER_SESSION} viewers"
+    );
+    let (code, _) = api
+        .call(
+            "POST",
+            &format!("/api/v1/checkout_sessions/{id}/cancel"),
+            None,
+        )
+        .await;
+    assert_eq!(code, 200);
+    for (stream, buf) in &mut streams {
+        assert_eq!(next_event(stream, buf).await["status"], "canceled");
+    }
+    let after = api.svc.page_streams().loads();
+    assert!(
+        after - before <= 3,
+        "{} loads for one change seen by {STREAMS_PER_SESSION} viewers",
+        after - before
+    );
+    // A stream that ends gives its place back.
+    streams.pop();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(open(id.to_string()).await.status(), 200);
+    drop(streams);
+
+    // Per client: one address opens at most STREAMS_PER_CLIENT, over any sessions.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut held = Vec::new();
+    while held.len() < STREAMS_PER_CLIENT {
+        let other = create(&api).await;
+        for _ in 0..STREAMS_PER_SESSION.min(STREAMS_PER_CLIENT - held.len()) {
+            let res = open(other["id"].as_str().unwrap().to_string()).await;
+            assert_eq!(res.status(), 200, "stream {}", held.len() + 1);
+            held.push(res);
+        }
+    }
+    let other = create(&api).await;
+    assert_eq!(
+        open(other["id"].as_str().unwrap().to_string())
+            .await
+            .status(),
+        429
+    );
+}
+
+/// SPEC §7 (issue 16, case 10): a client that sends half a request is cut off after 10 s, and a
+/// connection that sends nothing at all is closed once idle.
+#[tokio::test]
+async fn half_requests_and_idle_connections_are_closed() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let api = Api::start(0, None).await;
+    let addr = api.base.trim_start_matches("http://").to_string();
+    let closed_within = |mut conn: tokio::net::TcpStream, limit: Duration| async move {
+        let mut buf = [0u8; 1024];
+        let started = std::time::Instant::now();
+        loop {
+            match tokio::time::timeout(limit.saturating_sub(started.elapsed()), conn.read(&mut buf))
+                .await
+            {
+                Err(_) => return None,
+                Ok(Ok(0)) | Ok(Err(_)) => return Some(started.elapsed()),
+                Ok(Ok(_)) => {} // a 408 before the close is fine
+            }
+        }
+    };
+    let mut half = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    half.write_all(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let silent = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let (half, silent) = tokio::join!(
+        closed_within(half, Duration::from_secs(20)),
+        closed_within(silent, Duration::from_secs(45))
+    );
+    let half = half.expect("half a request still open 20 s later");
+    assert!(half >= Duration::from_secs(9), "closed after {half:?}");
+    silent.expect("a silent connection still open 45 s later");
+    // The server still serves.
+    assert_eq!(api.call("GET", "/api/v1/health", None).await.0, 200);
+}

@@ -44,6 +44,7 @@ pub struct Service {
     writer: store::Writer,
     create_queue: Arc<checkout::batch::Queue>,
     key_cache: Arc<keys::KeyCache>,
+    page_streams: Arc<crate::engine::api::page::Streams>,
 }
 
 pub use store::{WriteTurn, WriteTx};
@@ -87,7 +88,13 @@ impl Service {
             writer: store::Writer::default(),
             create_queue: Arc::default(),
             key_cache: Arc::default(),
+            page_streams: Arc::default(),
         })
+    }
+
+    /// The hosted page's open event streams (one feed per session for all its viewers).
+    pub fn page_streams(&self) -> &Arc<crate::engine::api::page::Streams> {
+        &self.page_streams
     }
 
     /// The data directory.

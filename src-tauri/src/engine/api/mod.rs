@@ -1,6 +1,7 @@
 //! The local HTTP API (`/api/v1`, SPEC §6) and the hosted checkout page (`/checkout/{id}`,
 //! SPEC §7): thin axum handlers over the service layer the CLI and the window use.
 
+mod conn;
 pub mod error;
 mod events;
 mod guard;
@@ -9,7 +10,7 @@ pub mod idempotency;
 mod input;
 mod limit;
 pub mod openapi;
-mod page;
+pub mod page;
 mod sessions;
 mod webhooks;
 
@@ -38,6 +39,8 @@ pub struct Inner {
     openapi: Bytes,
     /// Turns true when the server shuts down, so endless event streams end and let it.
     stopping: tokio::sync::watch::Receiver<bool>,
+    /// The hosted page's open event streams.
+    streams: Arc<page::Streams>,
 }
 
 impl std::ops::Deref for ApiState {
@@ -70,9 +73,10 @@ pub fn router(svc: Service, stopping: tokio::sync::watch::Receiver<bool>) -> Rou
     let st = ApiState(Arc::new(Inner {
         stopping,
         limiter: limit::RateLimiter::new(svc.config().api.rate_limit_per_second.get() as u64),
-        svc,
         inflight: idempotency::InFlight::default(),
         openapi: openapi::document(),
+        streams: svc.page_streams().clone(),
+        svc,
     }));
     let authed = Router::new()
         .route(
@@ -164,16 +168,24 @@ pub async fn serve(
         })
     };
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let app = router(svc, stop_rx);
-    let shutdown = async move {
-        shutdown.await;
-        let _ = stop_tx.send(true);
-    };
-    if let Err(e) = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
-    {
-        tracing::error!(error = %e, "the API server stopped");
+    let app = router(svc, stop_rx.clone());
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, remote) = tokio::select! {
+            _ = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    // Out of file descriptors, typically: let connections close, then go on.
+                    tracing::warn!(error = %e, "the API could not accept a connection");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        tokio::spawn(conn::serve(stream, remote, app.clone(), stop_rx.clone()));
     }
+    // Event streams end and each connection finishes the request it is serving.
+    let _ = stop_tx.send(true);
     pruning.abort();
 }

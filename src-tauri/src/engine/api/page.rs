@@ -7,7 +7,7 @@ use crate::engine::checkout::model::{AssetRef, CheckoutSession, NetworkRef};
 use crate::engine::checkout::settle::Status;
 use crate::engine::clock::format_time;
 use crate::engine::{Error, Result};
-use axum::extract::{FromRequestParts, Path, State};
+use axum::extract::{ConnectInfo, FromRequestParts, Path, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -16,13 +16,18 @@ use axum::routing::get;
 use axum::Router;
 use futures_util::stream::{self, Stream};
 use serde::Serialize;
+use std::collections::HashMap;
 use std::convert::Infallible;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tokio::sync::watch;
 
-/// How often the event stream re-reads a session even without a change signal (changes made
-/// by another process, e.g. `chaintill sessions cancel`).
+/// How often a session's feed re-reads it even without a change signal (changes made by
+/// another process, e.g. `chaintill sessions cancel`).
 const STREAM_REFRESH: Duration = Duration::from_secs(5);
-/// Shortest time between two reloads of one page's session.
+/// Shortest time between two reloads of one session's feed.
 const STREAM_MIN_GAP: Duration = Duration::from_millis(250);
 
 const PAGE: &str = include_str!("assets/checkout.html");
@@ -264,58 +269,219 @@ async fn state(State(st): State<ApiState>, PageId(id): PageId) -> Response {
     }
 }
 
-async fn events(State(st): State<ApiState>, PageId(id): PageId) -> Response {
-    let first = match load(&st, &id).await {
-        Ok(p) => p,
+async fn events(
+    State(st): State<ApiState>,
+    ClientAddr(client): ClientAddr,
+    PageId(id): PageId,
+) -> Response {
+    let Some(permit) = st.streams.open(client, &id) else {
+        return secure(
+            (
+                StatusCode::TOO_MANY_REQUESTS,
+                [(header::RETRY_AFTER, "10")],
+                "Too many live views of this checkout from here; the page checks every few seconds instead.",
+            )
+                .into_response(),
+        );
+    };
+    let feed = match st.streams.feed(&st, &id).await {
+        Ok(f) => f,
         Err(e) => return failure(e),
     };
-    let changes = st.svc.watch_changes();
-    let sse = Sse::new(updates(st, id, first, changes)).keep_alive(KeepAlive::default());
+    let sse = Sse::new(updates(feed, st.stopping.clone(), permit)).keep_alive(KeepAlive::default());
     secure(sse.into_response())
 }
 
-/// The session now, then again whenever it differs after a change signal or a refresh.
+/// The session as its feed last loaded it, then each change.
 fn updates(
-    st: ApiState,
-    id: String,
-    first: PublicSession,
-    changes: tokio::sync::watch::Receiver<u64>,
+    feed: watch::Receiver<Arc<String>>,
+    stopping: watch::Receiver<bool>,
+    permit: StreamPermit,
 ) -> impl Stream<Item = std::result::Result<Event, Infallible>> {
-    let loaded = tokio::time::Instant::now();
     stream::unfold(
-        (st, id, changes, None::<PublicSession>, Some(first), loaded),
-        |(st, id, mut changes, last, mut next, mut loaded)| async move {
-            loop {
-                if let Some(p) = next.take() {
-                    if last.as_ref() != Some(&p) {
-                        let event = Event::default()
-                            .event("session")
-                            .data(serde_json::to_string(&p).unwrap_or_default());
-                        return Some((Ok(event), (st, id, changes, Some(p), None, loaded)));
-                    }
-                }
-                let mut stopping = st.stopping.clone();
+        (feed, stopping, permit, true),
+        |(mut feed, mut stopping, permit, first)| async move {
+            if !first {
                 tokio::select! {
-                    _ = async {
-                        let _ = tokio::time::timeout(STREAM_REFRESH, changes.changed()).await;
-                        // Every commit of the engine wakes every open page; under load, a page
-                        // reloads at most every STREAM_MIN_GAP and a burst of changes folds
-                        // into one reload.
-                        tokio::time::sleep_until(loaded + STREAM_MIN_GAP).await;
-                    } => {}
+                    changed = feed.changed() => changed.ok()?,
                     _ = stopping.wait_for(|s| *s) => return None,
                 }
-                loaded = tokio::time::Instant::now();
-                match load(&st, &id).await {
-                    Ok(p) => next = Some(p),
-                    Err(e) => {
-                        tracing::warn!(session = %id, error = %e, "checkout stream could not reload the session");
-                        tokio::time::sleep(STREAM_REFRESH).await;
-                    }
-                }
             }
+            let json = feed.borrow_and_update().clone();
+            let event = Event::default().event("session").data(json.as_str());
+            Some((Ok(event), (feed, stopping, permit, false)))
         },
     )
+}
+
+/// The client's address, as the connection gave it (unspecified where there is none: a
+/// request served in-process).
+struct ClientAddr(IpAddr);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
+        Ok(ClientAddr(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map_or(IpAddr::from([0, 0, 0, 0]), |c| c.0.ip()),
+        ))
+    }
+}
+
+/// Open event streams per session.
+pub const STREAMS_PER_SESSION: usize = 16;
+/// Open event streams per client address (a tunnel's clients all share one: kept roomy).
+pub const STREAMS_PER_CLIENT: usize = 64;
+
+/// The hosted page's open event streams: counted per session and per client, and one feed per
+/// session that loads it once per change for all of its streams (SPEC §7), so many viewers
+/// cost about what one costs.
+#[derive(Default)]
+pub struct Streams {
+    counts: Mutex<Counts>,
+    feeds: Mutex<HashMap<String, Arc<watch::Sender<Arc<String>>>>>,
+    loads: AtomicU64,
+}
+
+#[derive(Default)]
+struct Counts {
+    by_session: HashMap<String, usize>,
+    by_client: HashMap<IpAddr, usize>,
+}
+
+/// One open stream's place in the counts, given back when the stream ends.
+struct StreamPermit {
+    streams: Arc<Streams>,
+    client: IpAddr,
+    session: String,
+}
+
+impl Drop for StreamPermit {
+    fn drop(&mut self) {
+        let mut c = lock(&self.streams.counts);
+        release(&mut c.by_session, &self.session);
+        release(&mut c.by_client, &self.client);
+    }
+}
+
+fn release<K: std::hash::Hash + Eq>(map: &mut HashMap<K, usize>, key: &K) {
+    if let Some(n) = map.get_mut(key) {
+        *n -= 1;
+        if *n == 0 {
+            map.remove(key);
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Streams {
+    /// Sessions loaded for the streams so far (a figure for tests and the benchmark).
+    pub fn loads(&self) -> u64 {
+        self.loads.load(Ordering::Relaxed)
+    }
+
+    /// Counts a new stream of `client` on `session`, or `None` beyond either cap.
+    fn open(self: &Arc<Self>, client: IpAddr, session: &str) -> Option<StreamPermit> {
+        let mut c = lock(&self.counts);
+        let per_session = c.by_session.get(session).copied().unwrap_or(0);
+        let per_client = c.by_client.get(&client).copied().unwrap_or(0);
+        if per_session >= STREAMS_PER_SESSION || per_client >= STREAMS_PER_CLIENT {
+            return None;
+        }
+        *c.by_session.entry(session.to_string()).or_default() += 1;
+        *c.by_client.entry(client).or_default() += 1;
+        Some(StreamPermit {
+            streams: self.clone(),
+            client,
+            session: session.to_string(),
+        })
+    }
+
+    /// The session as JSON for the page, counted.
+    async fn load(&self, st: &ApiState, id: &str) -> Result<Arc<String>> {
+        self.loads.fetch_add(1, Ordering::Relaxed);
+        let p = load(st, id).await?;
+        Ok(Arc::new(
+            serde_json::to_string(&p).map_err(|e| Error::Internal(e.to_string()))?,
+        ))
+    }
+
+    /// The feed of session `id`, started by its first stream.
+    async fn feed(
+        self: &Arc<Self>,
+        st: &ApiState,
+        id: &str,
+    ) -> Result<watch::Receiver<Arc<String>>> {
+        if let Some(tx) = lock(&self.feeds).get(id) {
+            return Ok(tx.subscribe());
+        }
+        let first = self.load(st, id).await?;
+        let mut feeds = lock(&self.feeds);
+        if let Some(tx) = feeds.get(id) {
+            return Ok(tx.subscribe()); // another stream started it meanwhile
+        }
+        let (tx, rx) = watch::channel(first);
+        let tx = Arc::new(tx);
+        feeds.insert(id.to_string(), tx.clone());
+        tokio::spawn(self.clone().run_feed(st.clone(), id.to_string(), tx));
+        Ok(rx)
+    }
+
+    /// Reloads the session after each change signal (or every [`STREAM_REFRESH`]: changes made
+    /// by another process), at most every [`STREAM_MIN_GAP`], and tells its streams when it
+    /// differs; ends with its last stream or the server.
+    async fn run_feed(
+        self: Arc<Self>,
+        st: ApiState,
+        id: String,
+        tx: Arc<watch::Sender<Arc<String>>>,
+    ) {
+        let mut changes = st.svc.watch_changes();
+        let mut stopping = st.stopping.clone();
+        let mut loaded = tokio::time::Instant::now();
+        loop {
+            tokio::select! {
+                _ = async {
+                    let _ = tokio::time::timeout(STREAM_REFRESH, changes.changed()).await;
+                    tokio::time::sleep_until(loaded + STREAM_MIN_GAP).await;
+                } => {}
+                _ = tx.closed() => {
+                    let mut feeds = lock(&self.feeds);
+                    if tx.receiver_count() == 0 {
+                        feeds.remove(&id);
+                        return;
+                    }
+                    continue; // a stream joined as the last one left
+                }
+                _ = stopping.wait_for(|s| *s) => {
+                    lock(&self.feeds).remove(&id);
+                    return;
+                }
+            }
+            loaded = tokio::time::Instant::now();
+            match self.load(&st, &id).await {
+                Ok(json) => {
+                    tx.send_if_modified(|current| {
+                        let changed = **current != *json;
+                        if changed {
+                            *current = json;
+                        }
+                        changed
+                    });
+                }
+                Err(e) => {
+                    tracing::warn!(session = %id, error = %e, "checkout stream could not reload the session");
+                    tokio::time::sleep(STREAM_REFRESH).await;
+                }
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -12,3 +12,18 @@ CREATE TABLE payments_orphaned (
     first_seen INTEGER NOT NULL,
     PRIMARY KEY (session_id, tx_hash)
 );
+
+-- Addresses with history are never handed out (a phrase already used elsewhere, e.g. MetaMask's,
+-- which derives on the same path): each network's watcher screens the indexes ahead of
+-- allocation, and allocation skips every index a network found used.
+CREATE TABLE address_screens (
+    address_index INTEGER NOT NULL,
+    network_id    TEXT    NOT NULL,
+    used          INTEGER NOT NULL,   -- native balance or nonce non-zero when screened
+    balance       TEXT    NOT NULL,   -- the native balance then, atomic units
+    screened_at   INTEGER NOT NULL,
+    PRIMARY KEY (address_index, network_id)
+);
+
+-- The session address's native balance when watching began: funds from before never count.
+ALTER TABLE checkout_sessions ADD COLUMN start_balance TEXT;

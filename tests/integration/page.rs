@@ -271,8 +271,9 @@ async fn many_viewers_cost_one_load_per_change_and_streams_are_capped() {
     );
 }
 
-/// SPEC §7 (issue 16, case 10): a client that sends half a request is cut off after 10 s, and a
-/// connection that sends nothing at all is closed once idle.
+/// SPEC §7 (issue 16, case 10): a client that sends half a request is cut off after 10 s; a
+/// kept-alive connection between requests is not (an order system's pool); a connection that
+/// sends nothing at all is closed once idle.
 #[tokio::test]
 async fn half_requests_and_idle_connections_are_closed() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -296,13 +297,32 @@ async fn half_requests_and_idle_connections_are_closed() {
         .await
         .unwrap();
     let silent = tokio::net::TcpStream::connect(&addr).await.unwrap();
-    let (half, silent) = tokio::join!(
+    let mut kept = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let request = b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n";
+    assert!(answered(&mut kept, request).await);
+    let (half, silent, kept_ok) = tokio::join!(
         closed_within(half, Duration::from_secs(20)),
-        closed_within(silent, Duration::from_secs(45))
+        closed_within(silent, Duration::from_secs(90)),
+        async {
+            // Quiet for 15 s between two requests: still served.
+            tokio::time::sleep(Duration::from_secs(15)).await;
+            answered(&mut kept, request).await
+        }
     );
     let half = half.expect("half a request still open 20 s later");
     assert!(half >= Duration::from_secs(9), "closed after {half:?}");
-    silent.expect("a silent connection still open 45 s later");
+    assert!(kept_ok, "a kept-alive connection was cut between requests");
+    let silent = silent.expect("a silent connection still open 90 s later");
+    assert!(silent >= Duration::from_secs(70), "closed after {silent:?}");
     // The server still serves.
     assert_eq!(api.call("GET", "/api/v1/health", None).await.0, 200);
+}
+
+/// Sends `request` on `conn`; whether a 200 came back.
+async fn answered(conn: &mut tokio::net::TcpStream, request: &[u8]) -> bool {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    conn.write_all(request).await.unwrap();
+    let mut buf = vec![0u8; 8192];
+    let n = conn.read(&mut buf).await.unwrap();
+    String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 200")
 }

@@ -336,3 +336,66 @@ async fn wait_payment_row(svc: &Service, session: &str) -> PaymentRow {
     }
     panic!("no payment recorded on {session}");
 }
+
+/// Issue 16, case 11: an owner imports a phrase already used elsewhere (here anvil's own: its
+/// first ten addresses hold 10,000 ETH each, the first has sent transactions). Behind a node that
+/// keeps only recent state, a session created while the engine is stopped and reconciled after
+/// a long stop must not count those funds: no address with history is ever handed out, and the
+/// session's starting balance is what was there before.
+#[tokio::test]
+async fn a_phrase_used_elsewhere_never_hands_out_an_address_with_history() {
+    let anvil = Anvil::start(&[]);
+    let p = provider(&anvil.url).await;
+    mine(&p, 1).await;
+    let pruned = Proxy::start(&anvil.url, true).await;
+    let shop = crate::common::Shop::empty();
+    std::fs::write(
+        shop.path().join("chaintill.toml"),
+        config(&pruned.url, "", ""),
+    )
+    .unwrap();
+    shop.ok_stdin(&["wallet", "import"], crate::common::TEST_PHRASE);
+    let svc = Service::open(shop.path()).await.unwrap();
+    // Anvil's ten funded accounts are this phrase's first ten addresses.
+    let funded: Vec<Address> = alloy::providers::Provider::get_accounts(&p).await.unwrap();
+    assert_eq!(
+        shop.json(&["wallet", "show", "--json"])["addresses"][0]["address"],
+        funded[0].to_checksum(None)
+    );
+
+    // The engine runs a while (it screens the addresses ahead), then stops.
+    let stop = watch(&svc);
+    for _ in 0..400 {
+        let used: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM address_screens WHERE used = 1")
+            .fetch_one(svc.pool())
+            .await
+            .unwrap();
+        if used >= 10 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let _ = stop.send(true);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    // A sale while it is stopped; the node moves on far past the state it keeps.
+    let s = session(&svc, "10.00", None).await;
+    assert!(
+        !funded.contains(&s.address.parse().unwrap()),
+        "{} has history: it must not be handed out",
+        s.address
+    );
+    mine(&p, 200).await;
+    let stop = watch(&svc);
+    let start = chain_head(&p).await;
+    wait_reconciled(&svc, &s.id, start).await;
+    let now = svc.sessions_get(&s.id, None).await.unwrap();
+    assert_eq!(now.status.as_str(), "pending", "{:?}", now.payments);
+    assert!(now.payments.is_empty(), "{:?}", now.payments);
+    // Paid exactly: paid, not overpaid by money that was never the sale's.
+    crate::chain::pay(&p, &s.address, wei(&s)).await;
+    mine(&p, 3).await;
+    let paid = wait_status(&svc, &s.id, "paid").await;
+    assert_eq!(paid.amount_received.atomic, s.amount.atomic);
+    let _ = stop.send(true);
+}

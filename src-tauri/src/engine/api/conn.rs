@@ -1,7 +1,12 @@
 //! One client connection of the API and hosted page (SPEC §7: the public side bounds what one
-//! client can cost): HTTP/1.1 whose request headers must arrive within [`HEADER_READ_TIMEOUT`],
-//! closed after [`IDLE_TIMEOUT`] with no traffic either way (an event stream's keep-alive every
-//! 15 s is traffic), and whose requests carry the client's address ([`ConnectInfo`]).
+//! client can cost): HTTP/1.1 whose request headers must arrive within [`HEADER_READ_TIMEOUT`]
+//! of their first byte, closed after [`IDLE_TIMEOUT`] with no traffic either way (an event
+//! stream's keep-alive every 15 s is traffic), and whose requests carry the client's address
+//! ([`ConnectInfo`]).
+//!
+//! The header clock is ours, not hyper's: hyper's also runs while a kept-alive connection waits
+//! for its next request, so an order system's pooled connection would be closed after 10 s
+//! quiet, and its next request could meet the close half-way (a lost POST).
 
 use axum::extract::ConnectInfo;
 use axum::Router;
@@ -19,8 +24,9 @@ use tokio::time::Instant;
 
 /// Longest a client may take to send a request's headers.
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
-/// A connection with no traffic either way for this long is closed.
-pub const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+/// A connection with no traffic either way for this long is closed (nginx's keep-alive default:
+/// longer than most clients keep an idle pooled connection).
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(75);
 
 /// Serves `stream` from `remote` with `app` until the client leaves, stalls or idles, or
 /// `stopping` turns true (then the request in progress is finished first).
@@ -36,53 +42,111 @@ pub async fn serve(
         inner: stream,
         activity: activity.clone(),
     });
+    let served = activity.clone();
     let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
         req.extensions_mut().insert(ConnectInfo(remote));
-        tower::ServiceExt::oneshot(app.clone(), req.map(axum::body::Body::new))
+        // The headers are in: the header clock stops until the next request begins.
+        let serving = served.serving();
+        let answer = tower::ServiceExt::oneshot(app.clone(), req.map(axum::body::Body::new));
+        async move {
+            let res = answer.await;
+            drop(serving);
+            res
+        }
     });
     let conn = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())
-        .header_read_timeout(HEADER_READ_TIMEOUT)
+        .header_read_timeout(None)
         .serve_connection(io, service);
     tokio::pin!(conn);
     loop {
-        let idle_left = IDLE_TIMEOUT.saturating_sub(activity.idle_for());
-        if idle_left.is_zero() {
+        let Some(left) = activity.time_left() else {
             return; // dropped: closed
-        }
+        };
         tokio::select! {
             _ = conn.as_mut() => return,
             _ = stopping.wait_for(|s| *s) => break,
-            _ = tokio::time::sleep(idle_left) => {}
+            // Looked at again every second: a request's headers may have begun meanwhile.
+            _ = tokio::time::sleep(left.min(Duration::from_secs(1))) => {}
         }
     }
     conn.as_mut().graceful_shutdown();
     let _ = conn.await;
 }
 
-/// When a connection last moved a byte.
+/// When a connection last moved a byte, and since when it has been reading a request's headers.
 #[derive(Clone)]
-struct Activity {
+struct Activity(Arc<Times>);
+
+struct Times {
     start: Instant,
-    last_ms: Arc<AtomicU64>,
+    /// Last byte either way, ms since `start`.
+    last_ms: AtomicU64,
+    /// When the first byte of headers not yet complete arrived, ms since `start` + 1; 0: none.
+    reading_since: AtomicU64,
+    /// Requests being served (their headers are in).
+    serving: AtomicU64,
+}
+
+/// A request being served; dropped when its answer is ready.
+struct Serving(Activity);
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        self.0 .0.serving.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 impl Activity {
     fn new() -> Self {
-        Self {
+        Self(Arc::new(Times {
             start: Instant::now(),
-            last_ms: Arc::default(),
+            last_ms: AtomicU64::new(0),
+            reading_since: AtomicU64::new(0),
+            serving: AtomicU64::new(0),
+        }))
+    }
+
+    fn now_ms(&self) -> u64 {
+        self.0.start.elapsed().as_millis() as u64
+    }
+
+    /// Bytes came in: if no request is being served, they begin one's headers.
+    fn read(&self) {
+        let now = self.now_ms();
+        self.0.last_ms.store(now, Ordering::Relaxed);
+        if self.0.serving.load(Ordering::Relaxed) == 0 {
+            let _ = self.0.reading_since.compare_exchange(
+                0,
+                now + 1,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            );
         }
     }
 
-    fn touch(&self) {
-        let ms = self.start.elapsed().as_millis() as u64;
-        self.last_ms.store(ms, Ordering::Relaxed);
+    fn wrote(&self) {
+        self.0.last_ms.store(self.now_ms(), Ordering::Relaxed);
     }
 
-    fn idle_for(&self) -> Duration {
-        let last = Duration::from_millis(self.last_ms.load(Ordering::Relaxed));
-        self.start.elapsed().saturating_sub(last)
+    /// A request's headers are complete.
+    fn serving(&self) -> Serving {
+        self.0.serving.fetch_add(1, Ordering::Relaxed);
+        self.0.reading_since.store(0, Ordering::Relaxed);
+        Serving(self.clone())
+    }
+
+    /// How long until a limit is reached; `None` once one is.
+    fn time_left(&self) -> Option<Duration> {
+        let now = self.now_ms();
+        let idle = now.saturating_sub(self.0.last_ms.load(Ordering::Relaxed));
+        let mut left = (IDLE_TIMEOUT.as_millis() as u64).checked_sub(idle)?;
+        let since = self.0.reading_since.load(Ordering::Relaxed);
+        if since > 0 {
+            let reading = now.saturating_sub(since - 1);
+            left = left.min((HEADER_READ_TIMEOUT.as_millis() as u64).checked_sub(reading)?);
+        }
+        (left > 0).then(|| Duration::from_millis(left))
     }
 }
 
@@ -101,7 +165,7 @@ impl AsyncRead for Tracked {
         let before = buf.filled().len();
         let r = Pin::new(&mut self.inner).poll_read(cx, buf);
         if buf.filled().len() > before {
-            self.activity.touch();
+            self.activity.read();
         }
         r
     }
@@ -115,7 +179,7 @@ impl AsyncWrite for Tracked {
     ) -> Poll<std::io::Result<usize>> {
         let r = Pin::new(&mut self.inner).poll_write(cx, data);
         if matches!(r, Poll::Ready(Ok(n)) if n > 0) {
-            self.activity.touch();
+            self.activity.wrote();
         }
         r
     }

@@ -10,6 +10,7 @@ mod mempool;
 mod reconcile;
 mod rpc_error;
 mod scan;
+mod screen;
 
 pub use reconcile::BATCH as RECONCILE_BATCH;
 
@@ -497,6 +498,9 @@ impl Watcher {
             }));
         }
         touched.extend(self.drop_unknown(p).await?);
+        if last >= head {
+            screen::run(&self.svc, p, &id).await?;
+        }
         self.settle(p, head, touched).await?;
         // Expiry follows the chain: sessions expire by the time of the blocks processed.
         apply::expire_due(&self.svc, &id, head).await?;

@@ -57,12 +57,17 @@ async fn known(svc: &Service, session: &str, block: u64) -> Result<U256> {
     )
 }
 
+/// A session to reconcile: id, address, reconciled block, watched-from block, starting balance.
+type Candidate = (String, String, Option<i64>, Option<i64>, Option<String>);
+
 /// One session's address, as reconciliation sees it.
 struct Account<'a> {
     svc: &'a Service,
     p: &'a DynProvider,
     session: &'a str,
     addr: Address,
+    /// Its balance when watching began: never a payment.
+    start: U256,
 }
 
 impl Account<'_> {
@@ -80,7 +85,9 @@ impl Account<'_> {
             Err(e) => return Err(rpc(e)),
         };
         let known = known(self.svc, self.session, block).await?;
-        Ok(Some(balance.saturating_sub(known)))
+        Ok(Some(
+            balance.saturating_sub(known).saturating_sub(self.start),
+        ))
     }
 }
 
@@ -140,8 +147,8 @@ pub async fn run(
         .ok_or_else(|| Error::Internal(format!("network `{network_id}` is not configured")))?;
     let since = (svc.now() - chrono::Duration::days(WINDOW_DAYS)).timestamp_millis();
     // The stalest sessions first, a bounded batch per round: the cost is amortised over rounds.
-    let rows: Vec<(String, String, Option<i64>, Option<i64>)> = sqlx::query_as(
-        "SELECT id, address, reconciled_block, watch_from_block FROM checkout_sessions \
+    let rows: Vec<Candidate> = sqlx::query_as(
+        "SELECT id, address, reconciled_block, watch_from_block, start_balance FROM checkout_sessions \
          WHERE network_id = ?1 AND (created_at >= ?2 OR status IN ('pending', 'detected', 'underpaid')) \
          AND (reconciled_block IS NULL OR reconciled_block < ?3) \
          ORDER BY (status IN ('pending', 'detected', 'underpaid') AND expires_at <= ?4) DESC, \
@@ -157,16 +164,25 @@ pub async fn run(
     let calls = rows.len();
     // The common case, a balance fully explained, is checked concurrently.
     let checks = futures_util::stream::iter(rows.into_iter().map(
-        |(id, address, reconciled, from)| async move {
+        |(id, address, reconciled, from, start)| async move {
             let addr = address.parse::<Address>().ok()?;
+            let start = match start {
+                Some(s) => parse_atomic(&s),
+                None => start_balance(svc, p, &id, addr, from).await,
+            };
+            let start = match start {
+                Ok(s) => s,
+                Err(e) => return Some((id, addr, reconciled, from, U256::ZERO, Err(e))),
+            };
             let acct = Account {
                 svc,
                 p,
                 session: &id,
                 addr,
+                start,
             };
             let top = acct.unexplained(upto).await;
-            Some((id, addr, reconciled, from, top))
+            Some((id, addr, reconciled, from, start, top))
         },
     ))
     .buffer_unordered(CONCURRENCY)
@@ -175,20 +191,21 @@ pub async fn run(
     let mut touched = Vec::new();
     let mut clean_ids = Vec::new();
     let mut suspects = Vec::new();
-    for (id, addr, reconciled, from, top) in checks.into_iter().flatten() {
+    for (id, addr, reconciled, from, start, top) in checks.into_iter().flatten() {
         match top? {
             Some(t) if t.is_zero() => clean_ids.push(id),
-            Some(_) => suspects.push((id, addr, reconciled, from)),
+            Some(_) => suspects.push((id, addr, reconciled, from, start)),
             None => {} // not even the newest state: left for a later round
         }
     }
     mark_all(svc, &clean_ids, upto, upto_time).await?;
-    for (id, addr, reconciled, from) in suspects {
+    for (id, addr, reconciled, from, start) in suspects {
         let acct = Account {
             svc,
             p,
             session: &id,
             addr,
+            start,
         };
         let mut lo = reconciled.or(from).map_or(0, |b| b.max(0) as u64).min(upto);
         let mut complete = true;
@@ -210,6 +227,37 @@ pub async fn run(
     }
     touched.dedup();
     Ok((touched, calls))
+}
+
+/// The native balance of a session address when watching began (the block the session was
+/// created at), recorded once; a session whose address was screened before it was handed out
+/// has it already. Where the node no longer keeps that block's state it cannot be known: 0, and
+/// said so (screening ahead keeps this rare).
+async fn start_balance(
+    svc: &Service,
+    p: &DynProvider,
+    session: &str,
+    addr: Address,
+    from: Option<i64>,
+) -> Result<U256> {
+    let start = match from.and_then(|b| u64::try_from(b).ok()) {
+        Some(block) => match p.get_balance(addr).block_id(BlockId::number(block)).await {
+            Ok(b) => b,
+            Err(e) if rpc_error::is_missing_state(&e) => {
+                tracing::warn!(session, block, "the balance this session's address had when it was created is no longer known to the node; counting from 0");
+                U256::ZERO
+            }
+            Err(e) => return Err(rpc(e)),
+        },
+        None => U256::ZERO,
+    };
+    svc.write_one(
+        sqlx::query("UPDATE checkout_sessions SET start_balance = ? WHERE id = ?")
+            .bind(start.to_string())
+            .bind(session),
+    )
+    .await?;
+    Ok(start)
 }
 
 async fn mark_all(svc: &Service, ids: &[String], block: u64, time: Option<i64>) -> Result<()> {

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use tokio::sync::oneshot;
 
-/// Most sessions written in one transaction (24 bound values each).
+/// Most sessions written in one transaction (26 bound values each).
 const MAX_BATCH: usize = 64;
 
 /// A validated and quoted session that only lacks its address.
@@ -119,7 +119,7 @@ async fn write(
         "INSERT INTO checkout_sessions (id, livemode, network_id, network_name, chain_id, asset_symbol, asset_decimals, \
          asset_contract, address, address_index, amount_atomic, fiat_amount, fiat_currency, rate, payment_uri, \
          required_confirmations, tolerance_percent, late_grace_ms, metadata, success_url, status, expires_at, created_at, \
-         watch_from_block) ",
+         watch_from_block, start_balance) ",
     )
     .push_values(&rows, |mut b, (d, index, address, uri)| {
         b.push_bind(d.id.as_str())
@@ -146,6 +146,13 @@ async fn write(
             .push_bind(d.expires_at.timestamp_millis())
             .push_bind(d.created_at.timestamp_millis())
             .push("(SELECT last_block FROM chain_state WHERE network_id = ")
+            .push_bind_unseparated(d.network_id.as_str())
+            .push_unseparated(")")
+            // Screened ahead (see `chain::screen`): its balance then; else reconciliation
+            // reads it at `watch_from_block`.
+            .push("(SELECT balance FROM address_screens WHERE address_index = ")
+            .push_bind_unseparated(i64::from(*index))
+            .push_unseparated(" AND network_id = ")
             .push_bind_unseparated(d.network_id.as_str())
             .push_unseparated(")");
     })

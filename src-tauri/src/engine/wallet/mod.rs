@@ -174,33 +174,65 @@ pub async fn show(pool: &SqlitePool) -> Result<WalletInfo> {
     })
 }
 
-/// Allocates the next `n` receive addresses inside the caller's transaction.
-///
-/// The increment is the transaction's first write, so concurrent writers (other processes too)
-/// serialise on it; an index handed out by a committed transaction is never handed out again.
+/// Allocates `n` fresh receive addresses in the caller's transaction (which must commit
+/// before any is shown): the next indexes no watched network found with history (see
+/// [`lookahead`]); indexes skipped that way are never used.
 pub async fn allocate_addresses(
     conn: &mut SqliteConnection,
     n: u32,
 ) -> Result<Vec<(u32, Address)>> {
-    let row: Option<(i64, String)> = sqlx::query_as(
-        "UPDATE wallet SET next_index = next_index + ?1 WHERE id = 1 RETURNING next_index - ?1, xpub",
-    )
-    .bind(i64::from(n))
-    .fetch_optional(&mut *conn)
-    .await?;
+    let row: Option<(i64, String)> =
+        sqlx::query_as("SELECT next_index, xpub FROM wallet WHERE id = 1")
+            .fetch_optional(&mut *conn)
+            .await?;
     let (first, xpub) = row.ok_or(Error::NoWallet)?;
+    let used: std::collections::HashSet<i64> = sqlx::query_scalar(
+        "SELECT address_index FROM address_screens WHERE used = 1 AND address_index >= ?",
+    )
+    .bind(first)
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .collect();
     let chain = AccountXpub::parse(&xpub)?.receive_chain()?;
-    (first..first + i64::from(n))
-        .map(|i| {
-            let index = u32::try_from(i)
-                .ok()
-                .filter(|i| *i < 0x8000_0000)
-                .ok_or_else(|| {
-                    Error::Internal("the wallet ran out of non-hardened address indexes".into())
-                })?;
-            Ok((index, chain.address(index)?))
-        })
-        .collect()
+    let mut out = Vec::with_capacity(n as usize);
+    let mut next = first;
+    while out.len() < n as usize {
+        let index = u32::try_from(next)
+            .ok()
+            .filter(|i| *i < 0x8000_0000)
+            .ok_or_else(|| {
+                Error::Internal("the wallet ran out of non-hardened address indexes".into())
+            })?;
+        next += 1;
+        if used.contains(&i64::from(index)) {
+            tracing::info!(
+                index,
+                "address skipped: it has history on a watched network"
+            );
+            continue;
+        }
+        out.push((index, chain.address(index)?));
+    }
+    sqlx::query("UPDATE wallet SET next_index = ? WHERE id = 1")
+        .bind(next)
+        .execute(&mut *conn)
+        .await?;
+    Ok(out)
+}
+
+/// The next index allocation would hand out and the chain that derives its addresses, for
+/// screening ahead; `None` without a wallet.
+pub async fn lookahead(pool: &SqlitePool) -> Result<Option<(u32, derive::ReceiveChain)>> {
+    let row: Option<(i64, String)> =
+        sqlx::query_as("SELECT next_index, xpub FROM wallet WHERE id = 1")
+            .fetch_optional(pool)
+            .await?;
+    let Some((next, xpub)) = row else {
+        return Ok(None);
+    };
+    let next = u32::try_from(next).map_err(|e| Error::Storage(e.to_string()))?;
+    Ok(Some((next, AccountXpub::parse(&xpub)?.receive_chain()?)))
 }
 
 #[cfg(test)]

@@ -13,13 +13,15 @@ APT_PACKAGES := pkg-config libssl-dev libwebkit2gtk-4.1-dev libgtk-3-dev libsoup
   chromium zbar-tools
 DEMO_DIR ?= $(ROOT)/.demo
 
-.PHONY: help deps apt-deps npm-deps cargo-tools ui build demo test lint test-rust test-ui test-e2e bench bench-window clean
+.PHONY: help deps apt-deps npm-deps cargo-tools ui build demo test lint test-rust test-ui test-e2e soak fuzz bench bench-window clean
 
 help:
 	@echo "make demo        install everything, set up a demo shop on a local devnet, open the app"
 	@echo "make demo HEADLESS=1   the same without a window (runs 'chaintill serve')"
 	@echo "make test        install everything and run every check and test"
 	@echo "make bench       measure the engine"
+	@echo "make soak        the long soak: 300 sessions, 12 SIGKILLs, every fault (SOAK_SEED=n)"
+	@echo "make fuzz        every boundary that reads outside data, with many more cases than make test"
 
 deps: apt-deps npm-deps cargo-tools
 
@@ -82,6 +84,17 @@ test-rust: ui
 test-e2e: deps ui
 	cargo test $(FEATURES) --no-run
 	xvfb-run -a -s "-screen 0 1920x1080x24" scripts/with-keyring.sh -- node --test tests/e2e/
+
+# The long soak (make test runs the same test with 40 sessions and 2 SIGKILLs).
+soak: deps ui
+	SOAK_SESSIONS=$${SOAK_SESSIONS:-300} SOAK_KILLS=$${SOAK_KILLS:-12} \
+	  scripts/with-keyring.sh -- cargo test $(FEATURES) --test integration soak:: -- --nocapture
+
+# Longer fuzzing than make test's: config, amounts, phrases, PINs, Retry-After answers, the
+# node's JSON-RPC answers (proptest), and the API's bodies and query strings over real HTTP.
+fuzz: deps ui
+	PROPTEST_CASES=$${PROPTEST_CASES:-50000} scripts/with-keyring.sh -- cargo test $(FEATURES) --lib fuzz
+	FUZZ_CASES=$${FUZZ_CASES:-20000} scripts/with-keyring.sh -- cargo test $(FEATURES) --test integration api_fuzz
 
 bench: deps ui
 	@$(MAKE) --no-print-directory apt-deps APT_PACKAGES=wrk

@@ -16,6 +16,7 @@ mod pruned;
 mod secrets;
 mod sessions;
 mod shutdown;
+mod soak;
 mod till;
 mod wallet;
 mod wallets;

@@ -523,8 +523,15 @@ impl Config {
             line: span.map_or(1, |s| line_of(text, s.start)),
             message,
         };
-        let config: Config =
-            toml::from_str(text).map_err(|e| at(e.span(), e.message().trim().to_string()))?;
+        let config: Config = toml::from_str(text).map_err(|e| {
+            // The parser's own message only (its display quotes the line, which may be an RPC
+            // URL with a key); for some faults, a lone carriage return among them, it is empty.
+            let message = match e.message().trim() {
+                "" => "this is not valid TOML here (a stray control character, such as a lone carriage return?)".to_string(),
+                m => m.to_string(),
+            };
+            at(e.span(), message)
+        })?;
         let mut ids = HashSet::new();
         for n in &config.networks {
             if !ids.insert(n.id()) {

@@ -7,6 +7,8 @@ pub mod clock;
 pub mod config;
 pub mod error;
 pub mod events;
+#[cfg(test)]
+mod fuzz;
 pub mod idempotency;
 pub mod ids;
 pub mod keys;

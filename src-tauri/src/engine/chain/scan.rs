@@ -272,3 +272,102 @@ mod l2_types {
         assert!(super::transaction_of(serde_json::from_str(transfer).unwrap()).is_some());
     }
 }
+
+#[cfg(test)]
+mod fuzz {
+    //! The node's answers, whatever it sends (issue 16): blocks, transactions and mempool items
+    //! of any shape — wrong types, huge numbers, missing fields, an L2's own types — are read or
+    //! refused, never a panic. (`make fuzz` runs many more cases: `PROPTEST_CASES`.)
+    use proptest::prelude::*;
+    use serde_json::{json, Value};
+
+    fn json_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(|n| json!(n)),
+            "0x[0-9a-f]{0,70}".prop_map(Value::String),
+            Just(json!(format!("0x{}", "f".repeat(80)))),
+            ".{0,20}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(3, 24, 6, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                proptest::collection::btree_map("[a-zA-Z]{1,16}", inner, 0..6)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    /// A well-formed block and transaction to mutate (the shapes of the L2 test above).
+    fn block() -> Value {
+        json!({"hash": format!("0x{}", "11".repeat(32)), "parentHash": format!("0x{}", "22".repeat(32)),
+               "sha3Uncles": format!("0x{}", "33".repeat(32)), "miner": format!("0x{}", "44".repeat(20)),
+               "stateRoot": format!("0x{}", "55".repeat(32)), "transactionsRoot": format!("0x{}", "66".repeat(32)),
+               "receiptsRoot": format!("0x{}", "77".repeat(32)), "logsBloom": format!("0x{}", "0".repeat(512)),
+               "difficulty": "0x0", "number": "0x1", "gasLimit": "0x1c9c380", "gasUsed": "0x0",
+               "timestamp": "0x65f1b0a0", "extraData": "0x", "mixHash": format!("0x{}", "88".repeat(32)),
+               "nonce": "0x0000000000000000", "baseFeePerGas": "0x3b9aca00", "size": "0x365", "uncles": [],
+               "transactions": [transaction(), {"type": "0x7e", "hash": format!("0x{}", "99".repeat(32))}]})
+    }
+
+    fn transaction() -> Value {
+        json!({"blockHash": format!("0x{}", "11".repeat(32)), "blockNumber": "0x1",
+               "from": "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266", "gas": "0x5208", "gasPrice": "0x3b9aca00",
+               "maxFeePerGas": "0x3b9aca00", "maxPriorityFeePerGas": "0x0", "hash": format!("0x{}", "aa".repeat(32)),
+               "input": "0x", "nonce": "0x0", "to": "0x70997970c51812dc3a010c7d01b50e0d17dc79c8",
+               "transactionIndex": "0x0", "value": "0xde0b6b3a7640000", "type": "0x2", "accessList": [],
+               "chainId": "0x7a69", "v": "0x0", "yParity": "0x0", "r": "0x1", "s": "0x1"})
+    }
+
+    /// `value` with the field at `path` (keys or array indexes, by position) set to `new`.
+    fn mutate(mut value: Value, pick: &[usize], new: Value) -> Value {
+        let mut at = &mut value;
+        for (depth, p) in pick.iter().enumerate() {
+            let next = match at {
+                Value::Object(m) if !m.is_empty() => {
+                    let key = m.keys().nth(p % m.len()).cloned().unwrap_or_default();
+                    if depth + 1 == pick.len() {
+                        m.insert(key, new);
+                        return value;
+                    }
+                    m.get_mut(&key)
+                }
+                Value::Array(a) if !a.is_empty() => {
+                    let n = a.len();
+                    if depth + 1 == pick.len() {
+                        a[p % n] = new;
+                        return value;
+                    }
+                    a.get_mut(p % n)
+                }
+                _ => None,
+            };
+            match next {
+                Some(n) => at = n,
+                None => break,
+            }
+        }
+        value
+    }
+
+    proptest! {
+        #[test]
+        fn any_json_as_a_block_or_transaction_never_panics(v in json_value()) {
+            let _ = super::block_of(v.clone());
+            let _ = super::transaction_of(v.clone());
+            let _ = super::super::mempool::Item::parse(v);
+        }
+
+        #[test]
+        fn a_block_with_any_field_of_any_shape_never_panics(
+            pick in proptest::collection::vec(any::<usize>(), 1..4),
+            new in json_value(),
+        ) {
+            let _ = super::block_of(mutate(block(), &pick, new.clone()));
+            let tx = mutate(transaction(), &pick, new);
+            let _ = super::transaction_of(tx.clone());
+            let _ = super::super::mempool::Item::parse(tx);
+        }
+    }
+}

@@ -1,0 +1,812 @@
+//! The soak (issue 16): a seeded, fault-injecting run against the real parts — anvil with 1 s
+//! blocks behind a TCP relay the test cuts, `chaintill serve` (SIGKILLed and restarted), and a
+//! webhook receiver that verifies both signature schemes and fails on a schedule. An order system
+//! creates sessions through the API with Idempotency-Keys and retries every error; customers pay
+//! native and token: exact, short then topped up, over, late, never, in the wrong asset, through a
+//! contract, sped up, reverted then paid, or the order is canceled. At the end it prints a table
+//! and fails on any breach of SPEC §10.
+//!
+//! `make test` runs `SOAK_SESSIONS` = 40 with 2 SIGKILLs; `make soak` 300 with 12
+//! (`SOAK_SESSIONS`, `SOAK_KILLS`, `SOAK_SEED` set them).
+
+use crate::chain::{deploy, Anvil, Relay};
+use crate::common::Shop;
+use alloy::network::TransactionBuilder;
+use alloy::providers::{DynProvider, Provider};
+use alloy::rpc::types::TransactionRequest;
+use alloy::sol_types::SolCall;
+use alloy_primitives::{Address, U256};
+use axum::body::Bytes;
+use axum::http::HeaderMap;
+use chaintill::engine::webhooks::signing;
+use rand::{Rng, SeedableRng};
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+alloy::sol! {
+    function mint(address to, uint256 value);
+    function transfer(address to, uint256 value) returns (bool);
+    function forward(address to);
+}
+
+fn env_or(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// What a customer does with a session.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Kind {
+    Exact,
+    ExactToken,
+    ShortThenTopUp,
+    Over,
+    OverToken,
+    Late,
+    Never,
+    WrongAsset,
+    Contract,
+    SpedUp,
+    RevertedThenPaid,
+    Canceled,
+}
+
+const KINDS: [Kind; 12] = [
+    Kind::Exact,
+    Kind::ExactToken,
+    Kind::ShortThenTopUp,
+    Kind::Over,
+    Kind::OverToken,
+    Kind::Late,
+    Kind::Never,
+    Kind::WrongAsset,
+    Kind::Contract,
+    Kind::SpedUp,
+    Kind::RevertedThenPaid,
+    Kind::Canceled,
+];
+
+impl Kind {
+    fn token(self) -> bool {
+        matches!(
+            self,
+            Kind::ExactToken | Kind::OverToken | Kind::RevertedThenPaid
+        )
+    }
+
+    /// Sessions that must end by their deadline get the shortest expiry.
+    fn short_expiry(self) -> bool {
+        matches!(self, Kind::Late | Kind::Never | Kind::WrongAsset)
+    }
+
+    fn expected(self) -> &'static str {
+        match self {
+            Kind::Exact
+            | Kind::ExactToken
+            | Kind::ShortThenTopUp
+            | Kind::Contract
+            | Kind::SpedUp
+            | Kind::RevertedThenPaid => "paid",
+            Kind::Over | Kind::OverToken => "overpaid",
+            Kind::Late => "paid_late",
+            Kind::Never | Kind::WrongAsset => "expired",
+            Kind::Canceled => "canceled",
+        }
+    }
+}
+
+/// How the webhook receiver answers now.
+#[derive(Clone, Copy)]
+#[repr(u8)]
+enum Mode {
+    Ok = 0,
+    Error500 = 1,
+    TooMany = 2,
+    Slow = 3,
+    Down = 4,
+}
+
+/// The receiver's findings.
+#[derive(Default)]
+struct Received {
+    /// Event id → type, for every request whose both signatures verified.
+    events: HashMap<String, String>,
+    bad_signatures: usize,
+    requests: usize,
+}
+
+async fn start_receiver(
+    secret: Arc<Mutex<String>>,
+    mode: Arc<AtomicU8>,
+    received: Arc<Mutex<Received>>,
+) -> String {
+    let app = axum::Router::new().fallback(move |headers: HeaderMap, body: Bytes| {
+        let (secret, mode, received) = (secret.clone(), mode.clone(), received.clone());
+        async move {
+            let secret = secret.lock().unwrap().clone();
+            let now = chrono::Utc::now().timestamp();
+            let h = |n: &str| {
+                headers
+                    .get(n)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("")
+                    .to_string()
+            };
+            let verified =
+                signing::verify_x_signature(&h("x-webhook-signature"), &body, &secret, now)
+                    .and_then(|()| {
+                        signing::verify_standard(
+                            &h("webhook-id"),
+                            &h("webhook-timestamp"),
+                            &h("webhook-signature"),
+                            &body,
+                            &secret,
+                            now,
+                        )
+                    });
+            let event: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+            let m = mode.load(Ordering::SeqCst);
+            {
+                let mut r = received.lock().unwrap();
+                r.requests += 1;
+                match verified {
+                    Ok(()) if m == Mode::Ok as u8 => {
+                        r.events.insert(
+                            event["id"].as_str().unwrap_or("").to_string(),
+                            event["type"].as_str().unwrap_or("").to_string(),
+                        );
+                    }
+                    Ok(()) => {}
+                    Err(_) => r.bad_signatures += 1,
+                }
+            }
+            let code = match m {
+                0 => 200,
+                1 => 500,
+                2 => 429,
+                3 => {
+                    tokio::time::sleep(Duration::from_secs(3)).await;
+                    200
+                }
+                _ => 503,
+            };
+            axum::http::StatusCode::from_u16(code).unwrap()
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hooks", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    url
+}
+
+/// The engine under test, restartable; killed when the soak ends.
+struct Engine {
+    shop: Arc<Shop>,
+    child: Mutex<Option<std::process::Child>>,
+}
+
+impl Engine {
+    fn start(&self) {
+        let (child, _) = self.shop.serve_api();
+        *self.child.lock().unwrap() = Some(child);
+    }
+
+    fn kill(&self) {
+        if let Some(mut c) = self.child.lock().unwrap().take() {
+            let _ = c.kill(); // SIGKILL: no chance to clean up
+            let _ = c.wait();
+        }
+    }
+}
+
+impl Drop for Engine {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// What the order system saw from the API.
+#[derive(Default)]
+struct ApiLog {
+    answers: BTreeMap<u16, usize>,
+    transport_errors: usize,
+}
+
+/// POSTs until a final answer (2xx or 4xx), retrying connection errors, 409 and 5xx.
+async fn post(
+    http: &reqwest::Client,
+    url: &str,
+    key: &str,
+    idem: &str,
+    body: &Value,
+    log: &Mutex<ApiLog>,
+) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        assert!(Instant::now() < deadline, "no answer for {url} in 120 s");
+        let res = http
+            .post(url)
+            .bearer_auth(key)
+            .header("Idempotency-Key", idem)
+            .json(body)
+            .timeout(Duration::from_secs(10))
+            .send()
+            .await;
+        match res {
+            Ok(r) => {
+                let code = r.status().as_u16();
+                *log.lock().unwrap().answers.entry(code).or_default() += 1;
+                if r.status().is_success() {
+                    return r.json().await.unwrap();
+                }
+                assert!(
+                    code == 409 || code >= 500,
+                    "{url} refused: {code} {}",
+                    r.text().await.unwrap_or_default()
+                );
+            }
+            Err(_) => log.lock().unwrap().transport_errors += 1,
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
+
+/// One customer payment as the chain took it.
+struct Transfer {
+    session: String,
+    tx_hash: String,
+}
+
+struct Chain {
+    p: DynProvider,
+    token: Address,
+    forwarder: Address,
+    accounts: Vec<Address>,
+    transfers: Mutex<Vec<Transfer>>,
+    /// One sender at a time per account while its transaction enters the pool (nonces).
+    senders: HashMap<Address, tokio::sync::Mutex<()>>,
+}
+
+impl Chain {
+    /// Sends and waits for the receipt; records a successful transfer to `session`.
+    async fn send(&self, session: &str, tx: TransactionRequest) -> bool {
+        let from = tx.from.unwrap_or_default();
+        let pending = {
+            let _turn = self.senders[&from].lock().await;
+            self.p.send_transaction(tx).await
+        };
+        match pending {
+            Ok(pending) => self.receipt(session, pending).await,
+            Err(e) => {
+                eprintln!("soak: a transaction for {session} was refused: {e}");
+                false
+            }
+        }
+    }
+
+    /// Waits for `pending`'s receipt; records a successful transfer to `session`.
+    async fn receipt(
+        &self,
+        session: &str,
+        pending: alloy::providers::PendingTransactionBuilder<alloy::network::Ethereum>,
+    ) -> bool {
+        let receipt = match pending.get_receipt().await {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("soak: no receipt for a transaction of {session}: {e}");
+                return false;
+            }
+        };
+        if receipt.status() {
+            self.transfers.lock().unwrap().push(Transfer {
+                session: session.to_string(),
+                tx_hash: format!("{:#x}", receipt.transaction_hash),
+            });
+        }
+        receipt.status()
+    }
+
+    fn native(&self, from: Address, to: Address, wei: U256) -> TransactionRequest {
+        TransactionRequest::default()
+            .with_from(from)
+            .with_to(to)
+            .with_value(wei)
+    }
+
+    fn token_transfer(&self, from: Address, to: Address, amount: U256) -> TransactionRequest {
+        TransactionRequest::default()
+            .with_from(from)
+            .with_to(self.token)
+            .with_input(transferCall { to, value: amount }.abi_encode())
+            .with_gas_limit(100_000)
+    }
+}
+
+/// Pays session `s` as `kind` does; `created` is when it was created.
+async fn customer(chain: Arc<Chain>, kind: Kind, s: Value, payer: Address, created: Instant) {
+    let id = s["id"].as_str().unwrap().to_string();
+    let to: Address = s["address"].as_str().unwrap().parse().unwrap();
+    let amount: U256 = s["amount"]["atomic"].as_str().unwrap().parse().unwrap();
+    let half = amount / U256::from(2);
+    let c = &chain;
+    match kind {
+        Kind::Exact => assert!(c.send(&id, c.native(payer, to, amount)).await),
+        Kind::ExactToken => assert!(c.send(&id, c.token_transfer(payer, to, amount)).await),
+        Kind::ShortThenTopUp => {
+            assert!(c.send(&id, c.native(payer, to, half)).await);
+            tokio::time::sleep(Duration::from_secs(3)).await;
+            assert!(c.send(&id, c.native(payer, to, amount - half)).await);
+        }
+        Kind::Over => assert!(c.send(&id, c.native(payer, to, amount + half)).await),
+        Kind::OverToken => assert!(
+            c.send(&id, c.token_transfer(payer, to, amount + half))
+                .await
+        ),
+        Kind::Late => {
+            // After its 1-minute expiry, within the grace.
+            tokio::time::sleep_until((created + Duration::from_secs(70)).into()).await;
+            assert!(c.send(&id, c.native(payer, to, amount)).await);
+        }
+        Kind::Never | Kind::Canceled => {}
+        Kind::WrongAsset => {
+            let tokens = U256::from(5_000_000u64);
+            assert!(c.send(&id, c.token_transfer(payer, to, tokens)).await);
+        }
+        Kind::Contract => {
+            let tx = TransactionRequest::default()
+                .with_from(payer)
+                .with_to(c.forwarder)
+                .with_value(amount)
+                .with_input(forwardCall { to }.abi_encode());
+            assert!(c.send(&id, tx).await);
+        }
+        Kind::SpedUp => {
+            // The same nonce twice, the second with a higher fee: the wallet's "speed up". From
+            // its own account (explicit nonces would confuse the others' nonce filler).
+            let payer = c.accounts[0];
+            let turn = c.senders[&payer].lock().await;
+            let nonce = c.p.get_transaction_count(payer).pending().await.unwrap();
+            let slow = c
+                .native(payer, to, amount)
+                .with_nonce(nonce)
+                .with_max_fee_per_gas(3_000_000_000)
+                .with_max_priority_fee_per_gas(1_000_000)
+                .with_gas_limit(21_000);
+            let _ = c.p.send_transaction(slow).await;
+            let fast = c
+                .native(payer, to, amount)
+                .with_nonce(nonce)
+                .with_max_fee_per_gas(9_000_000_000)
+                .with_max_priority_fee_per_gas(2_000_000_000)
+                .with_gas_limit(21_000);
+            let fast = c.p.send_transaction(fast).await;
+            drop(turn);
+            let replaced = match fast {
+                Ok(pending) => c.receipt(&id, pending).await,
+                Err(_) => false,
+            };
+            if !replaced {
+                // The first was mined before the replacement arrived: it is the payment.
+                wait_mined_nonce(&c.p, payer, nonce).await;
+                let hash = mined_to(&c.p, to).await;
+                c.transfers.lock().unwrap().push(Transfer {
+                    session: id.clone(),
+                    tx_hash: hash,
+                });
+            }
+        }
+        Kind::RevertedThenPaid => {
+            // From an account with no tokens: mined, reverted, then the real payment.
+            let broke = *c.accounts.last().unwrap();
+            assert!(!c.send(&id, c.token_transfer(broke, to, amount)).await);
+            assert!(c.send(&id, c.token_transfer(payer, to, amount)).await);
+        }
+    }
+}
+
+async fn wait_mined_nonce(p: &DynProvider, who: Address, nonce: u64) {
+    for _ in 0..100 {
+        if p.get_transaction_count(who).await.unwrap() > nonce {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The hash of the mined transaction to `to` (searched in recent blocks).
+async fn mined_to(p: &DynProvider, to: Address) -> String {
+    use alloy::consensus::Transaction as _;
+    use alloy::network::TransactionResponse;
+    let head = p.get_block_number().await.unwrap();
+    for n in (head.saturating_sub(20)..=head).rev() {
+        let block = p
+            .get_block_by_number(n.into())
+            .full()
+            .await
+            .unwrap()
+            .unwrap();
+        for tx in block.transactions.txns() {
+            if tx.to() == Some(to) {
+                return format!("{:#x}", tx.tx_hash());
+            }
+        }
+    }
+    panic!("no transaction to {to} in the last 20 blocks");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn soak_every_session_ends_right_under_faults() {
+    let sessions = env_or("SOAK_SESSIONS", 40) as usize;
+    let kills = env_or("SOAK_KILLS", 2) as usize;
+    let seed = env_or("SOAK_SEED", 1);
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let started = Instant::now();
+
+    // The chain: 1 s blocks; the engine reaches it through a relay the test cuts.
+    let anvil = Anvil::start(&["--block-time", "1"]);
+    let p = crate::chain::provider(&anvil.url).await;
+    let relay = Relay::start(&anvil.url).await;
+    let token = deploy(&p, "TestToken").await;
+    let forwarder = deploy(&p, "Forwarder").await;
+    let accounts: Vec<Address> = p.get_accounts().await.unwrap();
+    for a in &accounts[1..accounts.len() - 1] {
+        let tx = TransactionRequest::default()
+            .with_from(accounts[0])
+            .with_to(token)
+            .with_input(
+                mintCall {
+                    to: *a,
+                    value: U256::from(10u64).pow(U256::from(15u64)),
+                }
+                .abi_encode(),
+            );
+        p.send_transaction(tx)
+            .await
+            .unwrap()
+            .get_receipt()
+            .await
+            .unwrap();
+    }
+
+    // The shop: a fixed port (the order system finds the engine again after each restart) and
+    // a short retry schedule, so the end is not hours away.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let ws = relay.url.replace("http://", "ws://");
+    let config = format!(
+        "[store]\nexpiry_minutes = 30\nlate_grace_minutes = 2\n\n[api]\nbind = \"127.0.0.1:{port}\"\nrate_limit_per_second = 0\n\n\
+         [webhooks]\nretry_schedule_secs = [0, 1, 1, 2, 2, 3, 3, 3, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5]\ntimeout_secs = 2\n\n\
+         [[networks]]\nid = \"local\"\nname = \"Local devnet\"\nchain_id = 31337\nrpc_urls = [\"{ws}\"]\nconfirmations = 2\n\
+         native = {{ symbol = \"ETH\", decimals = 18, display_decimals = 6, rate = {{ fixed = \"3000.00\" }} }}\n\
+         tokens = [{{ symbol = \"TUSD\", address = \"{token}\", decimals = 6, rate = {{ fixed = \"1.00\" }} }}]\n"
+    );
+    let shop = Arc::new(Shop::empty());
+    std::fs::write(shop.path().join("chaintill.toml"), config).unwrap();
+    shop.ok(&["wallet", "create"]);
+    let key = shop
+        .ok(&["keys", "create", "--mode", "test"])
+        .trim()
+        .to_string();
+    let mode = Arc::new(AtomicU8::new(Mode::Ok as u8));
+    let received: Arc<Mutex<Received>> = Arc::default();
+    let secret: Arc<Mutex<String>> = Arc::default();
+    let hook = start_receiver(secret.clone(), mode.clone(), received.clone()).await;
+    let added = shop.ok(&["webhooks", "add", "--url", &hook]);
+    *secret.lock().unwrap() = added
+        .split_whitespace()
+        .find(|w| w.starts_with("whsec_"))
+        .unwrap()
+        .to_string();
+    let engine = Arc::new(Engine {
+        shop: shop.clone(),
+        child: Mutex::new(None),
+    });
+    engine.start();
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    let api_log: Arc<Mutex<ApiLog>> = Arc::default();
+    let chain = Arc::new(Chain {
+        p: p.clone(),
+        token,
+        forwarder,
+        accounts: accounts.clone(),
+        transfers: Mutex::default(),
+        senders: accounts.iter().map(|a| (*a, Default::default())).collect(),
+    });
+
+    // Faults, on a seeded schedule, while the sales run.
+    let faults_until = Instant::now() + Duration::from_secs(75);
+    let injected: Arc<Mutex<BTreeMap<&'static str, usize>>> = Arc::default();
+    let fault_seed = rng.gen::<u64>();
+    let faults = {
+        let (engine, mode, injected) = (engine.clone(), mode.clone(), injected.clone());
+        let relay = Arc::new(relay);
+        let relay2 = relay.clone();
+        let task = tokio::spawn(async move {
+            let mut rng = rand::rngs::StdRng::seed_from_u64(fault_seed);
+            let kill_every = 70.0 / (kills.max(1) as f64);
+            let mut next_kill =
+                Instant::now() + Duration::from_secs_f64(kill_every * rng.gen_range(0.3..1.0));
+            let mut killed = 0;
+            let mut cuts = 0;
+            while Instant::now() < faults_until {
+                let bump = |k: &'static str| *injected.lock().unwrap().entry(k).or_default() += 1;
+                if killed < kills && Instant::now() >= next_kill {
+                    engine.kill();
+                    bump("engine SIGKILLed");
+                    tokio::time::sleep(Duration::from_millis(rng.gen_range(300..2500))).await;
+                    engine.start();
+                    killed += 1;
+                    next_kill = Instant::now()
+                        + Duration::from_secs_f64(kill_every * rng.gen_range(0.5..1.2));
+                }
+                let m = match rng.gen_range(0..10) {
+                    0..=4 => Mode::Ok,
+                    5 => Mode::Error500,
+                    6 => Mode::TooMany,
+                    7 => Mode::Slow,
+                    _ => Mode::Down,
+                };
+                mode.store(m as u8, Ordering::SeqCst);
+                bump(match m {
+                    Mode::Ok => "receiver ok",
+                    Mode::Error500 => "receiver 500",
+                    Mode::TooMany => "receiver 429",
+                    Mode::Slow => "receiver slow (timeout)",
+                    Mode::Down => "receiver down (503)",
+                });
+                if cuts < 3 && rng.gen_bool(0.15) {
+                    relay2.cut();
+                    bump("RPC cut");
+                    tokio::time::sleep(Duration::from_millis(rng.gen_range(1000..5000))).await;
+                    relay2.restore();
+                    cuts += 1;
+                } else {
+                    tokio::time::sleep(Duration::from_millis(rng.gen_range(1500..4000))).await;
+                }
+            }
+            while killed < kills {
+                engine.kill();
+                bump_now(&injected, "engine SIGKILLed");
+                tokio::time::sleep(Duration::from_millis(800)).await;
+                engine.start();
+                killed += 1;
+            }
+            mode.store(Mode::Ok as u8, Ordering::SeqCst);
+            relay2.restore();
+        });
+        (task, relay)
+    };
+
+    // The order system creates the sessions (retrying through every fault); customers pay.
+    // Every kind at least once, then at random.
+    let kinds: Vec<Kind> = (0..sessions)
+        .map(|i| {
+            KINDS[if i < KINDS.len() {
+                i
+            } else {
+                rng.gen_range(0..KINDS.len())
+            }]
+        })
+        .collect();
+    // Orders come in over 40 s, so the engine's deaths meet them half-way.
+    let pace = Duration::from_secs(40) / sessions.max(1) as u32;
+    let created: Arc<Mutex<Vec<(Kind, Value)>>> = Arc::default();
+    let mut customers = Vec::new();
+    let payers = &accounts[1..accounts.len() - 1];
+    for (i, kind) in kinds.iter().copied().enumerate() {
+        let mut body = json!({"amount": {"value": format!("{}.{:02}", rng.gen_range(1..40), rng.gen_range(0..100))},
+                              "metadata": {"orderId": format!("soak-{seed}-{i}")}});
+        if kind.token() {
+            body["asset"] = json!("TUSD");
+        }
+        if kind.short_expiry() {
+            body["expiresInMinutes"] = json!(1);
+        }
+        tokio::time::sleep(pace).await;
+        let url = format!("{base}/api/v1/checkout_sessions");
+        let s = post(
+            &http,
+            &url,
+            &key,
+            &format!("soak-{seed}-{i}"),
+            &body,
+            &api_log,
+        )
+        .await;
+        let at = Instant::now();
+        created.lock().unwrap().push((kind, s.clone()));
+        if kind == Kind::Canceled {
+            let url = format!(
+                "{base}/api/v1/checkout_sessions/{}/cancel",
+                s["id"].as_str().unwrap()
+            );
+            post(
+                &http,
+                &url,
+                &key,
+                &format!("soak-cancel-{seed}-{i}"),
+                &json!({}),
+                &api_log,
+            )
+            .await;
+            continue;
+        }
+        let payer = payers[i % payers.len()];
+        let delay = Duration::from_millis(rng.gen_range(0..15_000));
+        let chain = chain.clone();
+        customers.push(tokio::spawn(async move {
+            tokio::time::sleep(delay).await;
+            customer(chain, kind, s, payer, at).await;
+        }));
+    }
+    for c in customers {
+        c.await.unwrap();
+    }
+    let (fault_task, _relay) = faults;
+    fault_task.await.unwrap();
+
+    // Everything settles: each session reaches the status its payments and times demand.
+    let svc = chaintill::engine::Service::open(shop.path()).await.unwrap();
+    let created = created.lock().unwrap().clone();
+    let deadline = Instant::now() + Duration::from_secs(150);
+    let mut wrong: Vec<String>;
+    loop {
+        wrong = Vec::new();
+        for (kind, s) in &created {
+            let now = svc
+                .sessions_get(s["id"].as_str().unwrap(), None)
+                .await
+                .unwrap();
+            if now.status.as_str() != kind.expected() {
+                wrong.push(format!(
+                    "{kind:?} {} is {} (want {})",
+                    now.id,
+                    now.status.as_str(),
+                    kind.expected()
+                ));
+            }
+        }
+        if wrong.is_empty() || Instant::now() > deadline {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+
+    // Every on-chain transfer to a session address is on its session.
+    let mut missing = Vec::new();
+    let transfers: Vec<(String, String)> = chain
+        .transfers
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|t| (t.session.clone(), t.tx_hash.clone()))
+        .collect();
+    for (session, tx_hash) in transfers {
+        let s = svc.sessions_get(&session, None).await.unwrap();
+        if !s.payments.iter().any(|p| p.tx_hash == tx_hash) {
+            missing.push(format!("{tx_hash} not on {session}"));
+        }
+    }
+    // Extra payments only where a customer sent them: the wrong asset or beyond the amount.
+    let mut false_extra = Vec::new();
+    for (kind, s) in &created {
+        let now = svc
+            .sessions_get(s["id"].as_str().unwrap(), None)
+            .await
+            .unwrap();
+        let extra = now.payments.iter().filter(|p| p.extra).count();
+        let expected = usize::from(*kind == Kind::WrongAsset);
+        if extra != expected {
+            false_extra.push(format!("{kind:?} {} has {extra} extra payments", now.id));
+        }
+    }
+
+    // Every raised event reached the receiver with valid signatures, and no other did.
+    let events: Vec<String> = sqlx::query_scalar("SELECT id FROM events")
+        .fetch_all(svc.pool())
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(90);
+    let undelivered = loop {
+        let got = received
+            .lock()
+            .unwrap()
+            .events
+            .keys()
+            .cloned()
+            .collect::<HashSet<_>>();
+        let left: Vec<&String> = events.iter().filter(|e| !got.contains(*e)).collect();
+        if left.is_empty() || Instant::now() > deadline {
+            break left.len();
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    let all_events: Vec<String> = sqlx::query_scalar("SELECT id FROM events")
+        .fetch_all(svc.pool())
+        .await
+        .unwrap();
+    let known: HashSet<&String> = all_events.iter().collect();
+    let (unknown_events, bad_signatures, requests, received_count) = {
+        let r = received.lock().unwrap();
+        (
+            r.events.keys().filter(|e| !known.contains(e)).count(),
+            r.bad_signatures,
+            r.requests,
+            r.events.len(),
+        )
+    };
+    let sessions_in_db = crate::common::rows(&svc, "checkout_sessions").await;
+    let api = api_log.lock().unwrap();
+    let server_errors: usize = api
+        .answers
+        .iter()
+        .filter(|(c, _)| **c >= 500 && **c != 503)
+        .map(|(_, n)| n)
+        .sum();
+
+    // The table.
+    let mut by_kind: BTreeMap<Kind, (usize, usize)> = BTreeMap::new();
+    for (kind, s) in &created {
+        let e = by_kind.entry(*kind).or_default();
+        e.0 += 1;
+        if !wrong.iter().any(|w| w.contains(s["id"].as_str().unwrap())) {
+            e.1 += 1;
+        }
+    }
+    println!(
+        "\nsoak (seed {seed}, {sessions} sessions, {:.0} s)",
+        started.elapsed().as_secs_f64()
+    );
+    println!("| customer | sessions | ended right | expected |\n| --- | --- | --- | --- |");
+    for (kind, (n, ok)) in &by_kind {
+        println!("| {kind:?} | {n} | {ok} | {} |", kind.expected());
+    }
+    println!("| fault | times |\n| --- | --- |");
+    for (f, n) in injected.lock().unwrap().iter() {
+        println!("| {f} | {n} |");
+    }
+    println!("| check | breaches |\n| --- | --- |");
+    let checks = [
+        ("session with the wrong status", wrong.len()),
+        ("on-chain transfer not on its session", missing.len()),
+        ("extra payment no customer sent", false_extra.len()),
+        ("event raised, not delivered", undelivered),
+        ("event received that was never raised", unknown_events),
+        ("request with a bad signature", bad_signatures),
+        (
+            "duplicate sessions",
+            (sessions_in_db as usize).saturating_sub(sessions),
+        ),
+        ("API 5xx other than 503", server_errors),
+    ];
+    for (name, n) in &checks {
+        println!("| {name} | {n} |");
+    }
+    println!(
+        "webhook requests {requests}, events delivered {received_count}/{}; API answers {:?}, connection errors {}",
+        all_events.len(),
+        api.answers,
+        api.transport_errors
+    );
+    assert!(wrong.is_empty(), "{wrong:#?}");
+    assert!(missing.is_empty(), "{missing:#?}");
+    assert!(false_extra.is_empty(), "{false_extra:#?}");
+    assert_eq!(sessions_in_db as usize, sessions, "duplicate sessions");
+    for (name, n) in checks {
+        assert_eq!(n, 0, "{name}");
+    }
+    drop(anvil);
+}
+
+fn bump_now(injected: &Mutex<BTreeMap<&'static str, usize>>, k: &'static str) {
+    *injected.lock().unwrap().entry(k).or_default() += 1;
+}

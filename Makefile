@@ -96,10 +96,21 @@ fuzz: deps ui
 	PROPTEST_CASES=$${PROPTEST_CASES:-50000} scripts/with-keyring.sh -- cargo test $(FEATURES) --lib fuzz
 	FUZZ_CASES=$${FUZZ_CASES:-20000} scripts/with-keyring.sh -- cargo test $(FEATURES) --test integration api_fuzz
 
+# Every figure in one table (docs/BENCHMARKS.md): each program runs BENCH_RUNS times and the
+# report takes medians (scripts/bench-report.py).
+BENCH_RUNS ?= 3
 bench: deps ui
 	@$(MAKE) --no-print-directory apt-deps APT_PACKAGES=wrk
-	scripts/with-keyring.sh -- cargo run --release --no-default-features --example bench
-	@$(MAKE) --no-print-directory bench-window
+	cargo build --release --no-default-features --example bench
+	cargo build --release $(FEATURES)
+	@mkdir -p target/bench && rm -f target/bench/*.log
+	@set -o pipefail; for i in $$(seq $(BENCH_RUNS)); do \
+	  echo "== bench run $$i of $(BENCH_RUNS)"; \
+	  scripts/with-keyring.sh -- target/release/examples/bench | tee target/bench/engine-$$i.log || exit 1; \
+	  xvfb-run -a -s "-screen 0 1920x1080x24" scripts/with-keyring.sh -- node scripts/bench-window.mjs \
+	    | tee target/bench/window-$$i.log || exit 1; \
+	done
+	python3 scripts/bench-report.py target/bench/*.log
 
 # The window's figures: cold start, Enter → QR painted, idle memory (release build, Xvfb).
 bench-window: deps ui

@@ -69,6 +69,26 @@ test("the wizard imports the phrase, tests the devnet, sets a PIN and ends ready
   await w.shot("cashier-entry");
 });
 
+test("once the PIN is set, a script in the window cannot reach the wizard's commands (reset the PIN, re-point the node)", async () => {
+  const codes = await w.run(`
+    const done = arguments[arguments.length - 1];
+    const invoke = window.__TAURI_INTERNALS__.invoke;
+    const req = { storeName: "Not the owner", currency: "USD", pin: "000000",
+      networks: [{ preset: "local", rpcUrl: "ws://127.0.0.1:1", confirmations: 1 }] };
+    Promise.allSettled([
+      invoke("setup_finish", { req }),
+      invoke("wallet_generate"),
+      invoke("wallet_import", { phrase: "test test test test test test test test test test test junk", passphrase: "", account: 1 }),
+      invoke("rpc_test", { url: "ws://127.0.0.1:1", chainId: 1 }),
+    ]).then((r) => done(r.map((x) => (x.status === "rejected" ? (x.reason && x.reason.code) || String(x.reason) : "ok"))));
+  `);
+  assert.deepEqual(codes, ["forbidden", "forbidden", "forbidden", "locked"]);
+  // The store is still the owner's, and the owner's PIN still opens the settings.
+  assert.match(readFileSync(path.join(dataDir, "chaintill.toml"), "utf8"), /name = "Corner Coffee"/);
+  const wallet = JSON.parse(cli("wallet", "show", "--json"));
+  assert.equal(wallet.account, 0);
+});
+
 test("the cashier charges, the customer pays, the counter runs to paid, Enter starts the next sale", async () => {
   await w.type("[data-testid=amount]", "12.50");
   await w.key("\uE007");

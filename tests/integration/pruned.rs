@@ -399,3 +399,31 @@ async fn a_phrase_used_elsewhere_never_hands_out_an_address_with_history() {
     assert_eq!(paid.amount_received.atomic, s.amount.atomic);
     let _ = stop.send(true);
 }
+
+/// Issue 16, case 11: the first sale right after the till starts watching (as after the
+/// wizard) waits for its address to be screened instead of taking one with history.
+#[tokio::test]
+async fn the_first_sale_after_start_waits_for_a_screened_address() {
+    let anvil = Anvil::start(&[]);
+    let p = provider(&anvil.url).await;
+    let shop = crate::common::Shop::empty();
+    std::fs::write(
+        shop.path().join("chaintill.toml"),
+        config(&anvil.url, "", ""),
+    )
+    .unwrap();
+    shop.ok_stdin(&["wallet", "import"], crate::common::TEST_PHRASE);
+    let svc = Service::open(shop.path()).await.unwrap();
+    let funded: Vec<Address> = alloy::providers::Provider::get_accounts(&p).await.unwrap();
+    let stop = watch(&svc);
+    for _ in 0..400 {
+        if svc.chain_status().iter().any(|c| c.connected) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let s = session(&svc, "10.00", None).await;
+    let address: Address = s.address.parse().unwrap();
+    assert!(!funded.contains(&address), "{address} has history");
+    let _ = stop.send(true);
+}

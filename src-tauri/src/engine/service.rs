@@ -45,6 +45,9 @@ pub struct Service {
     create_queue: Arc<checkout::batch::Queue>,
     key_cache: Arc<keys::KeyCache>,
     page_streams: Arc<crate::engine::api::page::Streams>,
+    /// Creation asks the watchers to screen addresses now; they say when they have.
+    screen_wanted: Arc<tokio::sync::Notify>,
+    screened: Arc<tokio::sync::watch::Sender<u64>>,
 }
 
 pub use store::{WriteTurn, WriteTx};
@@ -89,7 +92,19 @@ impl Service {
             create_queue: Arc::default(),
             key_cache: Arc::default(),
             page_streams: Arc::default(),
+            screen_wanted: Arc::default(),
+            screened: Arc::new(tokio::sync::watch::Sender::new(0)),
         })
+    }
+
+    /// What a watcher waits on for a request to screen addresses now (see `chain::screen`).
+    pub fn screen_wanted(&self) -> Arc<tokio::sync::Notify> {
+        self.screen_wanted.clone()
+    }
+
+    /// Bumped each time a watcher has screened addresses.
+    pub fn screened(&self) -> &tokio::sync::watch::Sender<u64> {
+        &self.screened
     }
 
     /// The hosted page's open event streams (one feed per session for all its viewers).

@@ -13,6 +13,7 @@ mod scan;
 mod screen;
 
 pub use reconcile::BATCH as RECONCILE_BATCH;
+pub use screen::await_screened;
 
 use crate::engine::checkout::apply;
 use crate::engine::config::NetworkConfig;
@@ -279,6 +280,7 @@ impl Watcher {
             None
         };
         let mut lookups = mempool::Lookups::new(LOOKUPS_PER_SECOND, LOOKUPS_IN_FLIGHT);
+        let screen_wanted = self.svc.screen_wanted();
         // The head the subscription just announced: the step needs no call to learn it.
         let mut announced: Option<u64> = None;
         loop {
@@ -332,6 +334,8 @@ impl Watcher {
                         break;
                     }
                     _ = &mut deadline => break,
+                    // A sale waits for its address to be screened: a step screens.
+                    _ = screen_wanted.notified() => break,
                     found = lookups.next(), if !lookups.is_empty() => {
                         if let Some(tx) = found {
                             self.on_pending_tx(&tx).await;

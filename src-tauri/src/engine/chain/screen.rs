@@ -9,6 +9,7 @@
 use crate::engine::{wallet, Error, Result, Service};
 use alloy::providers::{DynProvider, Provider};
 use futures_util::StreamExt;
+use std::time::Duration;
 
 /// Clean indexes kept screened ahead of allocation on each network.
 pub const AHEAD: u32 = 20;
@@ -16,6 +17,51 @@ pub const AHEAD: u32 = 20;
 const MAX_PER_ROUND: u32 = 100;
 /// Checks in flight at once.
 const CONCURRENCY: usize = 8;
+/// How long a new sale waits for its network's watcher to screen the next address.
+const SCREEN_WAIT: Duration = Duration::from_secs(2);
+
+/// Clean screened indexes of `network_id` not yet handed out.
+async fn clean_ahead(svc: &Service, network_id: &str) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM address_screens s, wallet w WHERE w.id = 1 AND s.network_id = ? \
+         AND s.used = 0 AND s.address_index >= w.next_index",
+    )
+    .bind(network_id)
+    .fetch_one(svc.pool())
+    .await?)
+}
+
+/// Before a session on `network_id` takes an address: when none ahead is screened and the
+/// network's watcher is connected, asks it to screen now and waits for it (at most
+/// [`SCREEN_WAIT`]). With no node answering the sale goes ahead; its starting balance is then
+/// read by reconciliation instead.
+pub async fn await_screened(svc: &Service, network_id: &str) -> Result<()> {
+    let connected = || {
+        svc.chain_status()
+            .iter()
+            .any(|c| c.network == network_id && c.connected)
+    };
+    if !connected() || clean_ahead(svc, network_id).await? > 0 {
+        return Ok(());
+    }
+    let mut screened = svc.screened().subscribe();
+    let deadline = tokio::time::Instant::now() + SCREEN_WAIT;
+    loop {
+        svc.screen_wanted().notify_waiters();
+        let _ = tokio::time::timeout_at(
+            deadline.min(tokio::time::Instant::now() + Duration::from_millis(200)),
+            screened.changed(),
+        )
+        .await;
+        if clean_ahead(svc, network_id).await? > 0 {
+            return Ok(());
+        }
+        if tokio::time::Instant::now() >= deadline || !connected() {
+            tracing::warn!(network = network_id, "no address screened in time; this sale's address is checked by reconciliation instead");
+            return Ok(());
+        }
+    }
+}
 
 /// Screens the indexes ahead of allocation that this network has not seen yet; returns how
 /// many were checked.
@@ -77,5 +123,6 @@ pub async fn run(svc: &Service, p: &DynProvider, network_id: &str) -> Result<usi
         checked += 1;
     }
     tx.commit().await?;
+    svc.screened().send_modify(|n| *n = n.wrapping_add(1));
     Ok(checked)
 }

@@ -322,6 +322,8 @@ pub async fn create(
         ));
     }
 
+    // The address about to be handed out must have been screened (no history on chain).
+    crate::engine::chain::await_screened(svc, network.id()).await?;
     let now = svc.now();
     batch::submit(
         svc,

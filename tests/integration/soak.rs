@@ -52,11 +52,12 @@ enum Kind {
     WrongAsset,
     Contract,
     SpedUp,
+    CanceledThenPaid,
     RevertedThenPaid,
     Canceled,
 }
 
-const KINDS: [Kind; 12] = [
+const KINDS: [Kind; 13] = [
     Kind::Exact,
     Kind::ExactToken,
     Kind::ShortThenTopUp,
@@ -67,6 +68,7 @@ const KINDS: [Kind; 12] = [
     Kind::WrongAsset,
     Kind::Contract,
     Kind::SpedUp,
+    Kind::CanceledThenPaid,
     Kind::RevertedThenPaid,
     Kind::Canceled,
 ];
@@ -91,6 +93,7 @@ impl Kind {
             | Kind::ShortThenTopUp
             | Kind::Contract
             | Kind::SpedUp
+            | Kind::CanceledThenPaid
             | Kind::RevertedThenPaid => "paid",
             Kind::Over | Kind::OverToken => "overpaid",
             Kind::Late => "paid_late",
@@ -392,6 +395,50 @@ async fn customer(chain: Arc<Chain>, kind: Kind, s: Value, payer: Address, creat
             };
             if !replaced {
                 // The first was mined before the replacement arrived: it is the payment.
+                wait_mined_nonce(&c.p, payer, nonce).await;
+                let hash = mined_to(&c.p, to).await;
+                c.transfers.lock().unwrap().push(Transfer {
+                    session: id.clone(),
+                    tx_hash: hash,
+                });
+            }
+        }
+        Kind::CanceledThenPaid => {
+            // The wallet's "cancel": the same nonce again, to itself with no value and a higher
+            // fee; then the customer pays for real.
+            let payer = c.accounts[0];
+            let turn = c.senders[&payer].lock().await;
+            let nonce = c.p.get_transaction_count(payer).pending().await.unwrap();
+            let pay = c
+                .native(payer, to, amount)
+                .with_nonce(nonce)
+                .with_max_fee_per_gas(3_000_000_000)
+                .with_max_priority_fee_per_gas(1_000_000)
+                .with_gas_limit(21_000);
+            let _ = c.p.send_transaction(pay).await;
+            let cancel = c
+                .native(payer, payer, U256::ZERO)
+                .with_nonce(nonce)
+                .with_max_fee_per_gas(9_000_000_000)
+                .with_max_priority_fee_per_gas(2_000_000_000)
+                .with_gas_limit(21_000);
+            let canceled = c.p.send_transaction(cancel).await;
+            drop(turn);
+            let canceled = match canceled {
+                Ok(pending) => pending.get_receipt().await.is_ok_and(|r| r.status()),
+                Err(_) => false,
+            };
+            if canceled {
+                tokio::time::sleep(Duration::from_secs(2)).await;
+                let turn = c.senders[&payer].lock().await;
+                let nonce = c.p.get_transaction_count(payer).pending().await.unwrap();
+                let pending =
+                    c.p.send_transaction(c.native(payer, to, amount).with_nonce(nonce))
+                        .await;
+                drop(turn);
+                assert!(c.receipt(&id, pending.unwrap()).await);
+            } else {
+                // The payment was mined before the cancel arrived: it stands.
                 wait_mined_nonce(&c.p, payer, nonce).await;
                 let hash = mined_to(&c.p, to).await;
                 c.transfers.lock().unwrap().push(Transfer {

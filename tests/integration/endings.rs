@@ -50,6 +50,30 @@ async fn next_block_in(p: &DynProvider, minutes: u64) {
         .unwrap();
 }
 
+/// A shop on `url` (15-minute expiry, 10 minutes' grace) whose clock the test moves.
+async fn clocked_shop(url: &str) -> (ManualClock, crate::common::Shop, Service) {
+    let clock = ManualClock::new(chrono::Utc::now());
+    let (shop, svc) = shop(
+        &config(url, "", "expiry_minutes = 15\nlate_grace_minutes = 10"),
+        Some(clock.clone()),
+    )
+    .await;
+    (clock, shop, svc)
+}
+
+/// A 10.00 sale that expires in a minute.
+async fn one_minute_session(svc: &Service) -> chaintill::engine::checkout::model::CheckoutSession {
+    svc.sessions_create(
+        NewSession {
+            expires_in_minutes: Some(1),
+            ..NewSession::for_amount("10.00")
+        },
+        None,
+    )
+    .await
+    .unwrap()
+}
+
 fn token_config(url: &str, token: Address, store: &str) -> String {
     let tokens = format!(
         "tokens = [{{ symbol = \"TUSD\", address = \"{token}\", decimals = 6, rate = {{ fixed = \"1.00\" }} }}]"
@@ -136,12 +160,7 @@ async fn a_dropped_mempool_payment_is_removed_at_the_deadline_and_the_session_ex
     let anvil = Anvil::start(&["--no-mining"]);
     let p = provider(&anvil.url).await;
     let ws = anvil.url.replace("http://", "ws://");
-    let clock = ManualClock::new(chrono::Utc::now());
-    let (_shop, svc) = shop(
-        &config(&ws, "", "expiry_minutes = 15\nlate_grace_minutes = 10"),
-        Some(clock.clone()),
-    )
-    .await;
+    let (clock, _shop, svc) = clocked_shop(&ws).await;
     let stop = watch(&svc);
     mine(&p, 1).await;
     until_processed(&svc, 1).await;
@@ -187,16 +206,7 @@ async fn a_session_paid_only_in_another_asset_expires() {
     let token = deploy(&p, "TestToken").await;
     let (_shop, svc) = shop(&token_config(&anvil.url, token, ""), None).await;
     let stop = watch(&svc);
-    let s = svc
-        .sessions_create(
-            NewSession {
-                expires_in_minutes: Some(1),
-                ..NewSession::for_amount("10.00")
-            },
-            None,
-        )
-        .await
-        .unwrap();
+    let s = one_minute_session(&svc).await;
     let wrong = mintCall {
         to: s.address.parse().unwrap(),
         value: U256::from(10_000_000u64),
@@ -259,16 +269,7 @@ async fn a_smart_wallet_payment_just_before_the_deadline_is_paid_not_expired() {
     );
     mine(&p, 1).await;
     until_processed(&svc, 2).await;
-    let s = svc
-        .sessions_create(
-            NewSession {
-                expires_in_minutes: Some(1),
-                ..NewSession::for_amount("10.00")
-            },
-            None,
-        )
-        .await
-        .unwrap();
+    let s = one_minute_session(&svc).await;
     let call = forwardCall {
         to: s.address.parse().unwrap(),
     }
@@ -299,16 +300,7 @@ async fn a_smart_wallet_payment_just_before_the_deadline_is_paid_not_expired() {
 async fn a_payment_reorged_out_and_included_again_late_keeps_its_first_seen_time() {
     let anvil = Anvil::start(&[]);
     let p = provider(&anvil.url).await;
-    let clock = ManualClock::new(chrono::Utc::now());
-    let (_shop, svc) = shop(
-        &config(
-            &anvil.url,
-            "",
-            "expiry_minutes = 15\nlate_grace_minutes = 10",
-        ),
-        Some(clock.clone()),
-    )
-    .await;
+    let (clock, _shop, svc) = clocked_shop(&anvil.url).await;
     mine(&p, 3).await;
     let stop = watch(&svc);
     until_processed(&svc, 3).await;

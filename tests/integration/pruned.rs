@@ -337,6 +337,20 @@ async fn wait_payment_row(svc: &Service, session: &str) -> PaymentRow {
     panic!("no payment recorded on {session}");
 }
 
+/// A shop on `rpc` with anvil's own phrase, and the addresses of it that anvil funded (its first
+/// ten).
+async fn reused_phrase_shop(
+    p: &alloy::providers::DynProvider,
+    rpc: &str,
+) -> (crate::common::Shop, Service, Vec<Address>) {
+    let shop = crate::common::Shop::empty();
+    std::fs::write(shop.path().join("chaintill.toml"), config(rpc, "", "")).unwrap();
+    shop.ok_stdin(&["wallet", "import"], crate::common::TEST_PHRASE);
+    let svc = Service::open(shop.path()).await.unwrap();
+    let funded = alloy::providers::Provider::get_accounts(p).await.unwrap();
+    (shop, svc, funded)
+}
+
 /// Issue 16, case 11: an owner imports a phrase already used elsewhere (here anvil's own: its
 /// first ten addresses hold 10,000 ETH each, the first has sent transactions). Behind a node that
 /// keeps only recent state, a session created while the engine is stopped and reconciled after
@@ -348,16 +362,7 @@ async fn a_phrase_used_elsewhere_never_hands_out_an_address_with_history() {
     let p = provider(&anvil.url).await;
     mine(&p, 1).await;
     let pruned = Proxy::start(&anvil.url, true).await;
-    let shop = crate::common::Shop::empty();
-    std::fs::write(
-        shop.path().join("chaintill.toml"),
-        config(&pruned.url, "", ""),
-    )
-    .unwrap();
-    shop.ok_stdin(&["wallet", "import"], crate::common::TEST_PHRASE);
-    let svc = Service::open(shop.path()).await.unwrap();
-    // Anvil's ten funded accounts are this phrase's first ten addresses.
-    let funded: Vec<Address> = alloy::providers::Provider::get_accounts(&p).await.unwrap();
+    let (shop, svc, funded) = reused_phrase_shop(&p, &pruned.url).await;
     assert_eq!(
         shop.json(&["wallet", "show", "--json"])["addresses"][0]["address"],
         funded[0].to_checksum(None)
@@ -406,15 +411,7 @@ async fn a_phrase_used_elsewhere_never_hands_out_an_address_with_history() {
 async fn the_first_sale_after_start_waits_for_a_screened_address() {
     let anvil = Anvil::start(&[]);
     let p = provider(&anvil.url).await;
-    let shop = crate::common::Shop::empty();
-    std::fs::write(
-        shop.path().join("chaintill.toml"),
-        config(&anvil.url, "", ""),
-    )
-    .unwrap();
-    shop.ok_stdin(&["wallet", "import"], crate::common::TEST_PHRASE);
-    let svc = Service::open(shop.path()).await.unwrap();
-    let funded: Vec<Address> = alloy::providers::Provider::get_accounts(&p).await.unwrap();
+    let (_shop, svc, funded) = reused_phrase_shop(&p, &anvil.url).await;
     let stop = watch(&svc);
     for _ in 0..400 {
         if svc.chain_status().iter().any(|c| c.connected) {

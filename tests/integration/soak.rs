@@ -279,9 +279,12 @@ impl Chain {
     /// Sends and waits for the receipt; records a successful transfer to `session`.
     async fn send(&self, session: &str, tx: TransactionRequest) -> bool {
         let from = tx.from.unwrap_or_default();
-        let pending = {
-            let _turn = self.senders[&from].lock().await;
-            self.p.send_transaction(tx).await
+        let pending = match self.senders.get(&from) {
+            Some(sender) => {
+                let _turn = sender.lock().await;
+                self.p.send_transaction(tx).await
+            }
+            None => self.p.send_transaction(tx).await, // a customer's own account
         };
         match pending {
             Ok(pending) => self.receipt(session, pending).await,
@@ -312,6 +315,60 @@ impl Chain {
             });
         }
         receipt.status()
+    }
+
+    /// A new account of the customer's own (random, funded by `payer`, impersonated on anvil):
+    /// a wallet that sets its nonces itself shares them with nobody.
+    async fn own_account(&self, payer: Address) -> Address {
+        let own = Address::from(rand::random::<[u8; 20]>());
+        let fund = self.native(payer, own, U256::from(10u64).pow(U256::from(18u64)));
+        let funded = {
+            let _turn = self.senders[&payer].lock().await;
+            self.p.send_transaction(fund).await.unwrap()
+        };
+        assert!(funded.get_receipt().await.unwrap().status());
+        let _: Value = self
+            .p
+            .raw_request("anvil_impersonateAccount".into(), (own,))
+            .await
+            .unwrap();
+        own
+    }
+
+    /// Sends `first` with a low fee, then `second` with the same nonce (0, from the customer's
+    /// own account) and a higher one; waits until one of them is mined and records it as a
+    /// transfer if it pays `to`. Whether the one mined pays `to`.
+    async fn replace(
+        &self,
+        session: &str,
+        to: Address,
+        first: TransactionRequest,
+        second: TransactionRequest,
+    ) -> bool {
+        let from = first.from.unwrap_or_default();
+        let fee = |tx: TransactionRequest, max: u128, tip: u128| {
+            tx.with_nonce(0)
+                .with_max_fee_per_gas(max)
+                .with_max_priority_fee_per_gas(tip)
+                .with_gas_limit(21_000)
+        };
+        let _ = self
+            .p
+            .send_transaction(fee(first, 30_000_000_000, 1_000_000))
+            .await;
+        let _ = self
+            .p
+            .send_transaction(fee(second, 90_000_000_000, 2_000_000_000))
+            .await;
+        let (tx_hash, paid_to) = mined_with_nonce(&self.p, from, 0).await;
+        let pays = paid_to == Some(to);
+        if pays {
+            self.transfers.lock().unwrap().push(Transfer {
+                session: session.to_string(),
+                tx_hash,
+            });
+        }
+        pays
     }
 
     fn native(&self, from: Address, to: Address, wei: U256) -> TransactionRequest {
@@ -369,82 +426,20 @@ async fn customer(chain: Arc<Chain>, kind: Kind, s: Value, payer: Address, creat
             assert!(c.send(&id, tx).await);
         }
         Kind::SpedUp => {
-            // The same nonce twice, the second with a higher fee: the wallet's "speed up". From
-            // its own account (explicit nonces would confuse the others' nonce filler).
-            let payer = c.accounts[0];
-            let turn = c.senders[&payer].lock().await;
-            let nonce = c.p.get_transaction_count(payer).pending().await.unwrap();
-            let slow = c
-                .native(payer, to, amount)
-                .with_nonce(nonce)
-                .with_max_fee_per_gas(3_000_000_000)
-                .with_max_priority_fee_per_gas(1_000_000)
-                .with_gas_limit(21_000);
-            let _ = c.p.send_transaction(slow).await;
-            let fast = c
-                .native(payer, to, amount)
-                .with_nonce(nonce)
-                .with_max_fee_per_gas(9_000_000_000)
-                .with_max_priority_fee_per_gas(2_000_000_000)
-                .with_gas_limit(21_000);
-            let fast = c.p.send_transaction(fast).await;
-            drop(turn);
-            let replaced = match fast {
-                Ok(pending) => c.receipt(&id, pending).await,
-                Err(_) => false,
-            };
-            if !replaced {
-                // The first was mined before the replacement arrived: it is the payment.
-                wait_mined_nonce(&c.p, payer, nonce).await;
-                let hash = mined_to(&c.p, to).await;
-                c.transfers.lock().unwrap().push(Transfer {
-                    session: id.clone(),
-                    tx_hash: hash,
-                });
-            }
+            // The wallet's "speed up": the same payment again, same nonce, higher fee. One of
+            // the two pays.
+            let own = c.own_account(payer).await;
+            let first = c.native(own, to, amount);
+            assert!(c.replace(&id, to, first.clone(), first).await);
         }
         Kind::CanceledThenPaid => {
-            // The wallet's "cancel": the same nonce again, to itself with no value and a higher
-            // fee; then the customer pays for real.
-            let payer = c.accounts[0];
-            let turn = c.senders[&payer].lock().await;
-            let nonce = c.p.get_transaction_count(payer).pending().await.unwrap();
-            let pay = c
-                .native(payer, to, amount)
-                .with_nonce(nonce)
-                .with_max_fee_per_gas(3_000_000_000)
-                .with_max_priority_fee_per_gas(1_000_000)
-                .with_gas_limit(21_000);
-            let _ = c.p.send_transaction(pay).await;
-            let cancel = c
-                .native(payer, payer, U256::ZERO)
-                .with_nonce(nonce)
-                .with_max_fee_per_gas(9_000_000_000)
-                .with_max_priority_fee_per_gas(2_000_000_000)
-                .with_gas_limit(21_000);
-            let canceled = c.p.send_transaction(cancel).await;
-            drop(turn);
-            let canceled = match canceled {
-                Ok(pending) => pending.get_receipt().await.is_ok_and(|r| r.status()),
-                Err(_) => false,
-            };
-            if canceled {
+            // The wallet's "cancel": the same nonce to itself with no value and a higher fee;
+            // then the customer pays for real (unless the payment was mined first: it stands).
+            let own = c.own_account(payer).await;
+            let cancel = c.native(own, own, U256::ZERO);
+            if !c.replace(&id, to, c.native(own, to, amount), cancel).await {
                 tokio::time::sleep(Duration::from_secs(2)).await;
-                let turn = c.senders[&payer].lock().await;
-                let nonce = c.p.get_transaction_count(payer).pending().await.unwrap();
-                let pending =
-                    c.p.send_transaction(c.native(payer, to, amount).with_nonce(nonce))
-                        .await;
-                drop(turn);
-                assert!(c.receipt(&id, pending.unwrap()).await);
-            } else {
-                // The payment was mined before the cancel arrived: it stands.
-                wait_mined_nonce(&c.p, payer, nonce).await;
-                let hash = mined_to(&c.p, to).await;
-                c.transfers.lock().unwrap().push(Transfer {
-                    session: id.clone(),
-                    tx_hash: hash,
-                });
+                assert!(c.send(&id, c.native(own, to, amount)).await);
             }
         }
         Kind::RevertedThenPaid => {
@@ -456,21 +451,18 @@ async fn customer(chain: Arc<Chain>, kind: Kind, s: Value, payer: Address, creat
     }
 }
 
-async fn wait_mined_nonce(p: &DynProvider, who: Address, nonce: u64) {
-    for _ in 0..100 {
-        if p.get_transaction_count(who).await.unwrap() > nonce {
-            return;
+/// The mined transaction of `from` with `nonce` (waiting up to a minute): its hash and recipient.
+async fn mined_with_nonce(p: &DynProvider, from: Address, nonce: u64) -> (String, Option<Address>) {
+    use alloy::consensus::Transaction as _;
+    use alloy::network::TransactionResponse;
+    for _ in 0..600 {
+        if p.get_transaction_count(from).await.unwrap() > nonce {
+            break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-}
-
-/// The hash of the mined transaction to `to` (searched in recent blocks).
-async fn mined_to(p: &DynProvider, to: Address) -> String {
-    use alloy::consensus::Transaction as _;
-    use alloy::network::TransactionResponse;
     let head = p.get_block_number().await.unwrap();
-    for n in (head.saturating_sub(20)..=head).rev() {
+    for n in (head.saturating_sub(120)..=head).rev() {
         let block = p
             .get_block_by_number(n.into())
             .full()
@@ -478,12 +470,12 @@ async fn mined_to(p: &DynProvider, to: Address) -> String {
             .unwrap()
             .unwrap();
         for tx in block.transactions.txns() {
-            if tx.to() == Some(to) {
-                return format!("{:#x}", tx.tx_hash());
+            if tx.from() == from && tx.nonce() == nonce {
+                return (format!("{:#x}", tx.tx_hash()), tx.to());
             }
         }
     }
-    panic!("no transaction to {to} in the last 20 blocks");
+    panic!("no transaction of {from} with nonce {nonce} mined within a minute");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -232,14 +232,20 @@ fn two_tills_sharing_a_phrase_never_hand_out_the_same_address() {
     assert!(err.contains("2147483648"), "{err}");
 }
 
-#[tokio::test]
-async fn wrong_pins_are_refused_with_a_growing_delay() {
+/// A till through setup on a fresh anvil, with the SPEC's phrase and owner PIN `pin`.
+async fn set_up_till(pin: &str) -> (Anvil, Shop, Service) {
     let anvil = Anvil::start(&[]);
-    let (_shop, svc) = new_install().await;
+    let (shop, svc) = new_install().await;
     svc.wallet_import(TEST_PHRASE, "", 0).await.unwrap();
-    svc.setup_finish(&local_setup(&anvil.url, "13572468"))
+    svc.setup_finish(&local_setup(&anvil.url, pin))
         .await
         .unwrap();
+    (anvil, shop, svc)
+}
+
+#[tokio::test]
+async fn wrong_pins_are_refused_with_a_growing_delay() {
+    let (_anvil, _shop, svc) = set_up_till("13572468").await;
     svc.pin_verify("13572468").await.unwrap();
     for _ in 0..2 {
         let e = svc.pin_verify("00000000").await.unwrap_err();
@@ -300,12 +306,7 @@ async fn wrong_pins_are_refused_with_a_growing_delay() {
 /// Eight at once: two are free, the third starts the delay, the rest are refused unchecked.
 #[tokio::test]
 async fn parallel_wrong_pins_are_counted_one_by_one() {
-    let anvil = Anvil::start(&[]);
-    let (_shop, svc) = new_install().await;
-    svc.wallet_import(TEST_PHRASE, "", 0).await.unwrap();
-    svc.setup_finish(&local_setup(&anvil.url, "13572468"))
-        .await
-        .unwrap();
+    let (_anvil, _shop, svc) = set_up_till("13572468").await;
     let guesses = (0..8).map(|_| {
         let svc = svc.clone();
         tokio::spawn(async move { svc.pin_verify("00000000").await })
@@ -331,12 +332,7 @@ async fn parallel_wrong_pins_are_counted_one_by_one() {
 /// script in the window can reset the PIN or point the till at another node.
 #[tokio::test]
 async fn the_wizard_is_closed_once_the_pin_is_set() {
-    let anvil = Anvil::start(&[]);
-    let (_shop, svc) = new_install().await;
-    svc.wallet_import(TEST_PHRASE, "", 0).await.unwrap();
-    svc.setup_finish(&local_setup(&anvil.url, "13572468"))
-        .await
-        .unwrap();
+    let (anvil, _shop, svc) = set_up_till("13572468").await;
     let again = svc
         .setup_finish(&local_setup(&anvil.url, "99999999"))
         .await

@@ -10,31 +10,124 @@ use chaintill::engine::Service;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+// A crate root looks for its modules beside it; this one keeps them in bench/.
+#[path = "bench/scaling.rs"]
+mod scaling;
+
 const PHRASE: &str = "test test test test test test test test test test test junk";
+
+/// One figure for the report (`scripts/bench-report.py` takes the median over runs):
+/// name, measured value, unit, target ("-" if none), and the name of the anchor figure
+/// measured in the same run that it is compared with ("-" if none).
+fn figure(name: &str, value: f64, unit: &str, target: &str, anchor: &str) {
+    println!("FIGURE\t{name}\t{value}\t{unit}\t{target}\t{anchor}");
+}
+
+/// A duration in milliseconds, the unit of every time figure.
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+/// `n` with thousands separators, for figure names ("100,000").
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[i.min(sorted.len() - 1)]
 }
 
-fn row(name: &str, mut samples: Vec<Duration>) {
+/// A table row's p50, p99 and throughput (samples per second of their summed time).
+struct Stats {
+    p50: Duration,
+    p99: Duration,
+    rate: f64,
+}
+
+/// Prints a table row of `samples`; its figures are reported with [`Stats::report`].
+fn row(name: &str, mut samples: Vec<Duration>) -> Stats {
     samples.sort();
     let total: Duration = samples.iter().sum();
+    let stats = Stats {
+        p50: percentile(&samples, 0.5),
+        p99: percentile(&samples, 0.99),
+        rate: samples.len() as f64 / total.as_secs_f64(),
+    };
     println!(
         "| {name:<40} | {:>7} | {:>10.1?} | {:>10.1?} | {:>10.0}/s |",
         samples.len(),
-        percentile(&samples, 0.5),
-        percentile(&samples, 0.99),
-        samples.len() as f64 / total.as_secs_f64()
+        stats.p50,
+        stats.p99,
+        stats.rate
     );
+    stats
+}
+
+impl Stats {
+    /// Reports "<what> p50 <context>", "<what> p99 <context>" (with `p99_target`, "-" if none)
+    /// and, given a `rate` unit, "<what> throughput <context>". With `vs`, the p50 and p99 are
+    /// compared with the same figures of the row whose context is `vs`.
+    fn report(
+        &self,
+        what: &str,
+        context: &str,
+        rate: Option<&str>,
+        p99_target: &str,
+        vs: Option<&str>,
+    ) {
+        let anchor = |metric: &str| vs.map_or("-".into(), |vs| format!("{what} {metric} {vs}"));
+        figure(
+            &format!("{what} p50 {context}"),
+            ms(self.p50),
+            "ms",
+            "-",
+            &anchor("p50"),
+        );
+        figure(
+            &format!("{what} p99 {context}"),
+            ms(self.p99),
+            "ms",
+            p99_target,
+            &anchor("p99"),
+        );
+        if let Some(unit) = rate {
+            figure(
+                &format!("{what} throughput {context}"),
+                self.rate,
+                unit,
+                "-",
+                "-",
+            );
+        }
+    }
 }
 
 /// `make bench` runs every section; `cargo run --release --example bench -- api` (or
-/// `sessions`, `webhooks`, `chain`) runs one.
+/// `sessions`, `webhooks`, `chain`, `mempool`, `ledger`, `scaling`) runs one.
 #[tokio::main]
 async fn main() {
     let only = std::env::args().nth(1);
     let run = |name: &str| only.as_deref().is_none_or(|o| o == name);
+    // First: its memory figures are then those of a process that has done nothing else.
+    if run("chain") || run("scaling") {
+        chain_rpc_per_block().await;
+        println!();
+    }
+    if run("scaling") {
+        scaling::dispatcher().await;
+        println!();
+        scaling::streams().await;
+        println!();
+    }
     if run("sessions") {
         sessions().await;
         println!();
@@ -49,8 +142,6 @@ async fn main() {
     }
     if run("chain") {
         chain_detection().await;
-        println!();
-        chain_rpc_per_block().await;
     }
     if run("chain") || run("mempool") {
         println!();
@@ -193,12 +284,29 @@ async fn ledger() {
         std::hint::black_box(sums);
         totals.push(t.elapsed());
     }
-    row("first page (50)", first);
-    row("search by tx hash", by_tx);
-    row("search by order number (metadata)", by_order);
-    row("status filter (underpaid), first page", by_status);
-    row("needs attention, first page", attention);
-    row("a day's totals (~3,300 sessions)", totals);
+    let context = format!("(ledger of {} sessions)", thousands(N as usize));
+    for (name, what, samples) in [
+        ("first page (50)", "first page of 50", first),
+        ("search by tx hash", "search by transaction hash", by_tx),
+        (
+            "search by order number (metadata)",
+            "search by order number",
+            by_order,
+        ),
+        (
+            "status filter (underpaid), first page",
+            "status filter, first page",
+            by_status,
+        ),
+        (
+            "needs attention, first page",
+            "needs-attention filter, first page",
+            attention,
+        ),
+        ("a day's totals (~3,300 sessions)", "a day's totals", totals),
+    ] {
+        row(name, samples).report(what, &context, Some("queries/s"), "-", None);
+    }
     // The export: peak resident memory is reset first (clear_refs 5), then read back.
     let peak = || -> u64 {
         std::fs::read_to_string("/proc/self/status")
@@ -221,10 +329,22 @@ async fn ledger() {
         .await
         .expect("export");
     let took = t.elapsed();
+    let during = peak();
     println!(
         "CSV export of {rows} sessions: {took:.1?}; peak RSS {} MiB before, {} MiB during (it streams: memory does not grow with the rows)",
         before / 1024,
-        peak() / 1024
+        during / 1024
+    );
+    let export = format!("CSV export of {} sessions", thousands(N as usize));
+    figure(&export, ms(took), "ms", "-", "-");
+    let before_name = "peak RSS before the CSV export";
+    figure(before_name, before as f64 / 1024.0, "MiB", "-", "-");
+    figure(
+        &format!("peak RSS during the {export}"),
+        during as f64 / 1024.0,
+        "MiB",
+        "-",
+        before_name,
     );
 }
 
@@ -258,6 +378,17 @@ async fn sessions() {
         "the till's create + QR view: first of the process {:.2?}, then {:.2?} and {:.2?}",
         sales[0], sales[1], sales[2]
     );
+    let first = "till create + QR view, first of the process (in-process)";
+    figure(first, ms(sales[0]), "ms", "-", "-");
+    figure(
+        "till create + QR view, 2nd and 3rd of the process, mean (in-process)",
+        ms(sales[1] + sales[2]) / 2.0,
+        "ms",
+        "-",
+        first,
+    );
+    let context = "(in-process, one at a time)";
+    let ops = Some("ops/s");
 
     let mut samples = Vec::new();
     for i in 0..2000 {
@@ -266,7 +397,13 @@ async fn sessions() {
         svc.sessions_create(req, None).await.expect("create");
         samples.push(t.elapsed());
     }
-    row("create session (quote+address+tx+event)", samples);
+    row("create session (quote+address+tx+event)", samples).report(
+        "session create",
+        context,
+        ops,
+        "-",
+        None,
+    );
 
     let page = svc
         .sessions_list(&Default::default(), None)
@@ -279,7 +416,7 @@ async fn sessions() {
         svc.sessions_get(&id, None).await.expect("get");
         samples.push(t.elapsed());
     }
-    row("get session", samples);
+    row("get session", samples).report("session get", context, ops, "-", None);
 
     let mut samples = Vec::new();
     for _ in 0..200 {
@@ -287,7 +424,7 @@ async fn sessions() {
         svc.sessions_qr(&id, None).await.expect("qr");
         samples.push(t.elapsed());
     }
-    row("get session + QR SVG", samples);
+    row("get session + QR SVG", samples).report("session get + QR SVG", context, ops, "-", None);
 
     let m = bip39::Mnemonic::parse(PHRASE).expect("phrase");
     let xpub = AccountXpub::from_seed(&m.to_seed(""), 0).expect("xpub");
@@ -303,11 +440,25 @@ async fn sessions() {
     row(
         "derive address from the account xpub",
         timed(&|i| xpub.address(i).expect("derive")),
+    )
+    .report(
+        "address derivation from the account xpub",
+        context,
+        ops,
+        "-",
+        None,
     );
     let chain = xpub.receive_chain().expect("receive chain");
     row(
         "derive address, receive chain reused",
         timed(&|i| chain.address(i).expect("derive")),
+    )
+    .report(
+        "address derivation from the receive chain",
+        context,
+        ops,
+        "-",
+        None,
     );
 
     let now = chrono::Utc::now();
@@ -333,7 +484,13 @@ async fn sessions() {
         std::hint::black_box(settle(&terms, &payments, Some(40), Some(now)));
         samples.push(t.elapsed());
     }
-    row("settle() with 20 payments", samples);
+    row("settle() with 20 payments", samples).report(
+        "settle() with 20 payments",
+        context,
+        ops,
+        "-",
+        None,
+    );
 }
 
 /// Resident memory of this process, from /proc (Linux).
@@ -346,8 +503,9 @@ fn rss_mib() -> f64 {
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
-/// A minimal receiver answering 200, on its own runtime thread, counting arrivals.
-fn start_receiver() -> (String, Arc<Mutex<Vec<Instant>>>) {
+/// `n` minimal receivers answering 200, each on its own port, together on one runtime thread,
+/// counting arrivals.
+fn start_receivers(n: usize) -> (Vec<String>, Arc<Mutex<Vec<Instant>>>) {
     let arrivals: Arc<Mutex<Vec<Instant>>> = Arc::default();
     let seen = arrivals.clone();
     let (tx, rx) = std::sync::mpsc::channel();
@@ -365,15 +523,35 @@ fn start_receiver() -> (String, Arc<Mutex<Vec<Instant>>>) {
                     "ok"
                 }
             });
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-                .await
-                .expect("bind");
-            tx.send(listener.local_addr().expect("addr")).expect("send");
-            axum::serve(listener, app).await.expect("serve");
+            let mut servers = tokio::task::JoinSet::new();
+            for _ in 0..n {
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                    .await
+                    .expect("bind");
+                tx.send(listener.local_addr().expect("addr")).expect("send");
+                let app = app.clone();
+                servers.spawn(async move { axum::serve(listener, app).await });
+            }
+            while let Some(served) = servers.join_next().await {
+                served.expect("join").expect("serve");
+            }
         });
     });
-    let addr = rx.recv().expect("receiver address");
-    (format!("http://{addr}/hook"), arrivals)
+    let urls = rx
+        .iter()
+        .take(n)
+        .map(|a| format!("http://{a}/hook"))
+        .collect();
+    (urls, arrivals)
+}
+
+/// Runs the webhook dispatcher of `svc` until the returned sender is used (or dropped).
+fn start_dispatcher(svc: &Service) -> tokio::sync::oneshot::Sender<()> {
+    let (stop, stopping) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(Dispatcher::new(svc.clone()).run(async move {
+        let _ = stopping.await;
+    }));
+    stop
 }
 
 async fn queue_events(svc: &Service, n: usize) {
@@ -527,30 +705,43 @@ async fn api() {
     println!();
     println!("| request | req/s | p50 | p99 | non-2xx | vs minimal axum |");
     println!("|---|---|---|---|---|---|");
+    // Table label, URL, wrk script, connections; figure name and context, throughput target.
     let rows = [
         (
             "minimal axum handler (GET, 11-byte JSON)",
             minimal_url.clone(),
             String::new(),
             16,
+            "minimal axum handler",
+            "(same machine, 16 connections)",
+            "-",
         ),
         (
             "GET /checkout_sessions/{id}",
             format!("{base}/api/v1/checkout_sessions/{}", session.id),
             auth.clone(),
             16,
+            "session get",
+            "(API, 16 connections)",
+            "-",
         ),
         (
             "POST /checkout_sessions, idempotent replay",
             format!("{base}/api/v1/checkout_sessions"),
             replay,
             16,
+            "idempotent replay",
+            "(API, 16 connections)",
+            "-",
         ),
         (
             "POST /checkout_sessions, new key each (creates)",
             format!("{base}/api/v1/checkout_sessions"),
             fresh.clone(),
             16,
+            "session create",
+            "(API, 16 connections)",
+            "≥ 2,000 req/s",
         ),
         // More clients in flight make bigger group commits, not longer queues.
         (
@@ -558,10 +749,13 @@ async fn api() {
             format!("{base}/api/v1/checkout_sessions"),
             fresh,
             64,
+            "session create",
+            "(API, 64 connections)",
+            "-",
         ),
     ];
     let mut baseline = None;
-    for (name, url, script, connections) in rows {
+    for (name, url, script, connections, what, context, target) in rows {
         let Some(w) = tokio::task::spawn_blocking(move || wrk(&url, 2, connections, 10, &script))
             .await
             .expect("join")
@@ -569,14 +763,31 @@ async fn api() {
             println!("| {name} | wrk not installed (apt-get install wrk) | | | | |");
             return;
         };
-        let base_rps = *baseline.get_or_insert(w.rps);
+        let throughput = format!("{what} throughput {context}");
+        // The first row is the anchor of the others.
+        let (base_rps, base_name) = baseline.get_or_insert_with(|| (w.rps, throughput.clone()));
         println!(
             "| {name} | {:.0} | {:.2?} | {:.2?} | {} | {:.2} |",
             w.rps,
             w.p50,
             w.p99,
             w.non_2xx,
-            w.rps / base_rps
+            w.rps / *base_rps
+        );
+        let anchor = if *base_name == throughput {
+            "-"
+        } else {
+            base_name.as_str()
+        };
+        figure(&throughput, w.rps, "req/s", target, anchor);
+        figure(&format!("{what} p50 {context}"), ms(w.p50), "ms", "-", "-");
+        figure(&format!("{what} p99 {context}"), ms(w.p99), "ms", "-", "-");
+        figure(
+            &format!("{what} non-2xx responses {context}"),
+            w.non_2xx as f64,
+            "responses",
+            "-",
+            "-",
         );
     }
     let created: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM checkout_sessions")
@@ -590,14 +801,12 @@ async fn webhooks() {
     println!("Webhooks");
     let dir = tempfile::tempdir().expect("tempdir");
     let svc = Service::open(dir.path()).await.expect("open");
-    let (url, arrivals) = start_receiver();
-    webhooks::add(&svc, Some("bench"), &url, None)
+    let (urls, arrivals) = start_receivers(1);
+    let url = &urls[0];
+    webhooks::add(&svc, Some("bench"), url, None)
         .await
         .expect("endpoint");
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(Dispatcher::new(svc.clone()).run(async move {
-        let _ = stop_rx.await;
-    }));
+    let stop = start_dispatcher(&svc);
 
     // Latency: event committed → request arrives at the receiver (an upper bound on
     // "first attempt started"), one event at a time.
@@ -623,7 +832,13 @@ async fn webhooks() {
         "|{:-<42}|{:-<9}|{:-<12}|{:-<12}|{:-<14}|",
         "", "", "", "", ""
     );
-    row("event written -> attempt at receiver", samples);
+    row("event written -> attempt at receiver", samples).report(
+        "webhook: event written → request at the receiver",
+        "(one local receiver)",
+        None,
+        "-",
+        None,
+    );
 
     // Throughput: a backlog of events delivered to one local receiver.
     let n = 20_000;
@@ -635,20 +850,34 @@ async fn webhooks() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let rate = n as f64 / t.elapsed().as_secs_f64();
-    let _ = stop_tx.send(());
+    let _ = stop.send(());
     tokio::time::sleep(Duration::from_millis(200)).await;
     println!();
     println!(
         "sustained deliveries: {n} in {:.1?} = {rate:.0}/s",
         t.elapsed()
     );
-    match receiver_capacity(&url) {
-        Some(cap) => println!(
-            "receiver capacity (wrk, 16 connections): {cap:.0} req/s; deliveries/capacity = {:.2}",
-            rate / cap
-        ),
+    let capacity = "webhook receiver's own capacity (wrk, 16 connections)";
+    match receiver_capacity(url) {
+        Some(cap) => {
+            println!(
+                "receiver capacity (wrk, 16 connections): {cap:.0} req/s; deliveries/capacity = {:.2}",
+                rate / cap
+            );
+            figure(capacity, cap, "req/s", "-", "-");
+        }
         None => println!("receiver capacity: wrk not installed (apt-get install wrk)"),
     }
+    figure(
+        &format!(
+            "webhook deliveries, a backlog of {} to one receiver",
+            thousands(n)
+        ),
+        rate,
+        "deliveries/s",
+        "-",
+        capacity,
+    );
 
     // Memory: 100,000 deliveries queued for an endpoint that refuses connections.
     let dead_dir = tempfile::tempdir().expect("tempdir");
@@ -656,20 +885,30 @@ async fn webhooks() {
     webhooks::add(&dead, Some("dead"), "http://127.0.0.1:9/", None)
         .await
         .expect("endpoint");
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(Dispatcher::new(dead.clone()).run(async move {
-        let _ = stop_rx.await;
-    }));
+    let stop = start_dispatcher(&dead);
     let mut line = String::from("RSS with deliveries queued for a dead endpoint:");
     let mut queued = 0;
+    let name = |n| {
+        format!(
+            "RSS with {} deliveries queued for a dead endpoint",
+            thousands(n)
+        )
+    };
     for target in [1_000, 10_000, 100_000] {
         queue_events(&dead, target - queued).await;
         queued = target;
         dead.outbox_changed();
         tokio::time::sleep(Duration::from_secs(3)).await;
-        line.push_str(&format!("  {target}: {:.1} MiB", rss_mib()));
+        let rss = rss_mib();
+        line.push_str(&format!("  {target}: {rss:.1} MiB"));
+        let anchor = if target == 1_000 {
+            "-".into()
+        } else {
+            name(1_000)
+        };
+        figure(&name(target), rss, "MiB", "-", &anchor);
     }
-    let _ = stop_tx.send(());
+    let _ = stop.send(());
     println!("{line}");
 }
 
@@ -793,12 +1032,19 @@ async fn chain_detection() {
         "|{:-<42}|{:-<9}|{:-<12}|{:-<12}|{:-<14}|",
         "", "", "", "", ""
     );
-    row("block available -> payment recorded (ws)", samples);
+    row("block available -> payment recorded (ws)", samples).report(
+        "block → payment recorded",
+        "(WebSocket, 1 s blocks)",
+        None,
+        "-",
+        None,
+    );
     println!("(the bench polls the database every ~1 ms, so figures include up to that much)");
 }
 
 /// JSON-RPC calls per block, counted by a relay in front of the node, and process CPU per block
-/// (measured in a second pass without the relay), with 10, 1,000 and 10,000 open sessions.
+/// (measured in a second pass without the relay) and resident memory, with 10, 1,000, 10,000 and
+/// 100,000 open sessions.
 async fn chain_rpc_per_block() {
     use alloy::providers::{Provider, ProviderBuilder};
     let anvil = Anvil::start(&[]);
@@ -810,58 +1056,37 @@ async fn chain_rpc_per_block() {
         .await
         .expect("connect")
         .erased();
-    println!();
-    println!("| open sessions | calls/block (scan) | getBalance per reconciliation round (every 15 s) | engine CPU/block |");
-    println!("|---------------|--------------------|--------------------------------------------------|------------------|");
+    println!("Chain watcher per block (1,000 old underpaid sessions besides the open ones)");
+    println!("| open sessions | calls/block (scan) | getBalance per reconciliation round (every 15 s) | engine CPU/block | RSS |");
+    println!("|---------------|--------------------|--------------------------------------------------|------------------|-----|");
     let (_dir, svc) = chain_service(&relay_url).await;
     seed_old_underpaid(&svc, 1_000).await;
-    let timing = chaintill::engine::chain::Timing {
-        poll: Duration::from_millis(100),
-        reconcile_every: Duration::from_secs(3600),
-    };
-    let blocks = 20u32;
-    let mine_blocks = || async {
-        for _ in 0..blocks {
-            let _: serde_json::Value = p
-                .raw_request("anvil_mine".into(), ("0x1",))
-                .await
-                .expect("mine");
-            tokio::time::sleep(Duration::from_millis(150)).await;
-        }
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    };
+    let (blocks, gap) = (20u32, Duration::from_millis(150));
     let mut open = 0;
-    let mut last_counts = Default::default();
-    for target in [10usize, 1_000, 10_000] {
-        while open < target {
-            svc.sessions_create(NewSession::for_amount("1.00"), None)
-                .await
-                .expect("session");
-            open += 1;
-        }
+    let mut by_method = Vec::new();
+    let cpu_name = |n| format!("engine CPU per block at {} open sessions", thousands(n));
+    let rss_name = |n| format!("engine RSS at {} open sessions", thousands(n));
+    for target in [10usize, 1_000, 10_000, 100_000] {
+        let seeding = Instant::now();
+        open_sessions(&svc, target - open).await;
+        let seeded = seeding.elapsed();
+        open = target;
         // Pass 1, through the counting relay: RPC calls per block.
         let network = svc.config().networks[0].clone();
         forget_reconciliation(&svc).await;
-        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-        tokio::spawn(
-            chaintill::engine::chain::Watcher::new(svc.clone(), network.clone(), timing)
-                .run(stop_rx),
-        );
+        let watching = start_watcher(&svc, network.clone());
         wait_reconciled(&svc).await;
         counts.lock().unwrap().clear();
-        mine_blocks().await;
+        mine(&p, blocks, gap).await;
         let total: u64 = counts.lock().unwrap().values().sum();
-        last_counts = counts.lock().unwrap().clone();
-        let _ = stop_tx.send(true);
+        by_method.push((target, counts.lock().unwrap().clone()));
+        watching.stop().await;
         // Pass 2, straight to the node: CPU per block of this process (the engine alone).
         let mut direct = network;
         let url = chaintill::engine::config::RpcUrl::try_from(upstream.clone()).expect("url");
         direct.rpc_urls = toml::Spanned::new(0..0, vec![url]);
         forget_reconciliation(&svc).await;
-        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-        tokio::spawn(
-            chaintill::engine::chain::Watcher::new(svc.clone(), direct, timing).run(stop_rx),
-        );
+        let watching = start_watcher(&svc, direct);
         wait_reconciled(&svc).await;
         // The reset above rewrote every session row; fold that WAL into the database now so
         // its checkpoint is not counted as per-block work.
@@ -870,22 +1095,114 @@ async fn chain_rpc_per_block() {
             .await
             .expect("checkpoint");
         perf_ctl(target, "enable");
-        let cpu0 = thread_cpu_times();
-        mine_blocks().await;
-        let cpu = cpu_since(&cpu0);
+        let cpu = cpu_per_block(&p, blocks, gap).await;
         perf_ctl(target, "disable");
-        let _ = stop_tx.send(true);
+        watching.stop().await;
+        let rss = rss_mib();
         let balance_calls = reconcile_probe(&svc).await;
+        let calls = total as f64 / f64::from(blocks);
         println!(
-            "| {target:>13} | {:>18.1} | {balance_calls:>48} | {:>16.2?} |",
-            total as f64 / f64::from(blocks),
-            cpu / blocks
+            "| {target:>13} | {calls:>18.1} | {balance_calls:>48} | {cpu:>16.2?} | {rss:.0} MiB |",
         );
+        if seeded > Duration::from_secs(1) {
+            println!("({} sessions opened in {seeded:.1?})", thousands(target));
+        }
+        let n = thousands(target);
+        figure(
+            &format!("RPC calls per block at {n} open sessions"),
+            calls,
+            "calls/block",
+            "-",
+            "-",
+        );
+        figure(
+            &format!("eth_getBalance per reconciliation round at {n} open sessions"),
+            balance_calls as f64,
+            "calls/round",
+            "-",
+            "-",
+        );
+        let anchor = |name: String| if target == 10 { "-".into() } else { name };
+        figure(
+            &cpu_name(target),
+            ms(cpu),
+            "ms",
+            "≤ 5 ms",
+            &anchor(cpu_name(10)),
+        );
+        figure(&rss_name(target), rss, "MiB", "-", &anchor(rss_name(10)));
     }
-    println!("calls by method over the last 20 blocks: {last_counts:?}");
+    for (target, calls) in by_method {
+        println!("calls by method over the 20 blocks at {target}: {calls:?}");
+    }
     println!(
         "(CPU: this process's on-CPU time over all threads (schedstat, ns), divided by the blocks mined; it includes the bench's own anvil_mine calls)"
     );
+}
+
+/// The watcher's timing in the per-block measurements: head polling every 100 ms, no
+/// reconciliation besides the start-up round.
+const WATCH_TIMING: chaintill::engine::chain::Timing = chaintill::engine::chain::Timing {
+    poll: Duration::from_millis(100),
+    reconcile_every: Duration::from_secs(3600),
+};
+
+/// A watcher running with [`WATCH_TIMING`].
+struct Watching {
+    stop: tokio::sync::watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+/// Starts a watcher of `network` for `svc`.
+fn start_watcher(svc: &Service, network: chaintill::engine::config::NetworkConfig) -> Watching {
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    let task = tokio::spawn(
+        chaintill::engine::chain::Watcher::new(svc.clone(), network, WATCH_TIMING).run(stopping),
+    );
+    Watching { stop, task }
+}
+
+impl Watching {
+    /// Stops the watcher and waits until it has: it then reports its network disconnected, so
+    /// new sessions do not wait for it to screen their addresses.
+    async fn stop(self) {
+        let _ = self.stop.send(true);
+        let _ = self.task.await;
+    }
+}
+
+/// Opens `n` more sessions through the service, 64 at a time: creates that arrive together
+/// are group-committed, so this is many times faster than one after another.
+async fn open_sessions(svc: &Service, n: usize) {
+    use futures_util::StreamExt;
+    futures_util::stream::iter(0..n)
+        .map(|_| svc.sessions_create(NewSession::for_amount("1.00"), None))
+        .buffer_unordered(64)
+        .for_each(|created| {
+            created.expect("session");
+            std::future::ready(())
+        })
+        .await;
+}
+
+/// Mines `blocks` blocks with `anvil_mine`, `gap` apart, then gives the watcher 300 ms.
+async fn mine(p: &alloy::providers::DynProvider, blocks: u32, gap: Duration) {
+    use alloy::providers::Provider;
+    for _ in 0..blocks {
+        let _: serde_json::Value = p
+            .raw_request("anvil_mine".into(), ("0x1",))
+            .await
+            .expect("mine");
+        tokio::time::sleep(gap).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+}
+
+/// This process's CPU time (all threads) per block while [`mine`] mines `blocks` blocks.
+async fn cpu_per_block(p: &alloy::providers::DynProvider, blocks: u32, gap: Duration) -> Duration {
+    let before = thread_cpu_times();
+    mine(p, blocks, gap).await;
+    cpu_since(&before) / blocks
 }
 
 /// Waits until a new watcher's start-up reconciliation round (one batch) is done: it is
@@ -1160,11 +1477,7 @@ async fn chain_mempool_flood() {
     let calls: Arc<Mutex<std::collections::BTreeMap<String, u64>>> = Arc::default();
     let relay = start_counting_ws_relay(&ws, calls.clone()).await;
     let (_dir, svc) = chain_service(&relay).await;
-    for _ in 0..10_000 {
-        svc.sessions_create(NewSession::for_amount("1.00"), None)
-            .await
-            .expect("session");
-    }
+    open_sessions(&svc, 10_000).await;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     chaintill::engine::chain::spawn_all(&svc, Default::default(), stop_rx);
     let p = ProviderBuilder::new()
@@ -1251,11 +1564,22 @@ async fn chain_mempool_flood() {
     let _ = tokio::task::spawn_blocking(move || flood.join()).await;
     let _ = stop_tx.send(true);
 
+    let quiet_rate = engine_calls(&quiet_calls) as f64 / quiet.elapsed.as_secs_f64();
+    let flood_calls_rate = engine_calls(&flood_calls) as f64 / flooded.elapsed.as_secs_f64();
     println!(
-        "engine RPC calls/s at its own connection (reconciliation apart): without a flood {:.1}; during a flood of {flood_rate:.0} tx/s {:.1}",
-        engine_calls(&quiet_calls) as f64 / quiet.elapsed.as_secs_f64(),
-        engine_calls(&flood_calls) as f64 / flooded.elapsed.as_secs_f64(),
+        "engine RPC calls/s at its own connection (reconciliation apart): without a flood {quiet_rate:.1}; during a flood of {flood_rate:.0} tx/s {flood_calls_rate:.1}",
     );
+    let (without, during) = ("without a flood", "during 300 tx/s flood");
+    let calls_name = |when| format!("engine RPC calls per second {when} (reconciliation apart)");
+    figure(&calls_name(without), quiet_rate, "calls/s", "-", "-");
+    figure(
+        &calls_name(during),
+        flood_calls_rate,
+        "calls/s",
+        "-",
+        &calls_name(without),
+    );
+    figure("mempool flood sent", flood_rate, "tx/s", "-", "-");
     println!(
         "reconciliation eth_getBalance in those windows ({:.0} s and {:.0} s; a round of up to {} every 15 s, flood or not): {} and {}",
         quiet.elapsed.as_secs_f64(),
@@ -1275,20 +1599,46 @@ async fn chain_mempool_flood() {
         "", "", "", "", ""
     );
     let missed = [
-        ("without a flood", quiet.undetected, quiet.unrecorded),
-        ("during the flood", flooded.undetected, flooded.unrecorded),
+        (without, quiet.undetected, quiet.unrecorded),
+        (during, flooded.undetected, flooded.unrecorded),
     ];
-    for (name, samples) in [
-        ("payment broadcast -> detected", quiet.detected),
-        ("block available -> payment recorded", quiet.recorded),
-        ("payment broadcast -> detected (flood)", flooded.detected),
+    // Table label, samples; figure name, context, compared with, p99 target.
+    for (name, samples, what, context, vs, target) in [
+        (
+            "payment broadcast -> detected",
+            quiet.detected,
+            "payment broadcast → detected",
+            without,
+            None,
+            "-",
+        ),
+        (
+            "block available -> payment recorded",
+            quiet.recorded,
+            "block → payment recorded",
+            without,
+            None,
+            "-",
+        ),
+        (
+            "payment broadcast -> detected (flood)",
+            flooded.detected,
+            "payment broadcast → detected",
+            during,
+            Some(without),
+            "-",
+        ),
         (
             "block available -> payment recorded (flood)",
             flooded.recorded,
+            "block → payment recorded",
+            during,
+            Some(without),
+            "≤ 100 ms",
         ),
     ] {
         if !samples.is_empty() {
-            row(name, samples);
+            row(name, samples).report(what, context, None, target, vs);
         }
     }
     for (when, undetected, unrecorded) in missed {
@@ -1297,6 +1647,17 @@ async fn chain_mempool_flood() {
                 "({when}: {undetected} payments not detected within 10 s, {unrecorded} not recorded in a block within 10 s)"
             );
         }
+        let payments = |n: usize, what: &str| {
+            figure(
+                &format!("payments {what} within 10 s {when}"),
+                n as f64,
+                "payments",
+                "-",
+                "-",
+            );
+        };
+        payments(undetected, "not detected");
+        payments(unrecorded, "not recorded in a block");
     }
     println!("(the bench polls the database every ~1 ms, so figures include up to that much)");
 }

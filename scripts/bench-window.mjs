@@ -15,6 +15,15 @@ const CHARGES = 20;
 const SESSIONS = 100_000;
 const SEARCHES = 20;
 
+/** One figure for scripts/bench-report.py (see `figure` in examples/bench.rs): name, value,
+ *  unit, target ("-" if none) and the figure of the same run it is compared with ("-" if none). */
+const figure = (name, value, unit, target = "-", anchor = "-") =>
+  console.log(["FIGURE", name, value, unit, target, anchor].join("\t"));
+/** The p50 and worst of `xs` (ms) as figures "<name> p50 <context>" and "<name> worst <context>". */
+const figures = (name, context, xs, worstTarget = "-") => {
+  figure(`${name} p50 ${context}`, pct(xs, 50), "ms");
+  figure(`${name} worst ${context}`, Math.max(...xs), "ms", worstTarget);
+};
 const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)];
 const row = (name, xs, unit = "ms") =>
   console.log(`| ${name.padEnd(44)} | ${String(xs.length).padStart(3)} | ${pct(xs, 50).toFixed(0).padStart(7)} ${unit} | ${Math.max(...xs).toFixed(0).padStart(7)} ${unit} |`);
@@ -221,11 +230,23 @@ try {
   console.log(`  (each sale, ms: ${charges.map((c) => c.toFixed(0)).join(" ")})`);
   row(`search → table repainted (${SESSIONS / 1000}k sessions)`, searches);
   console.log(`idle memory after ${CHARGES} sales, ${pids.length} processes (app + WebKit): RSS ${idleRss.toFixed(0)} MiB, PSS ${idlePss.toFixed(0)} MiB (RSS/PSS MiB: ${perProcess})`);
+  figures("cold start → cashier screen interactive", `(window, ${STARTS} starts)`, starts, "≤ 1,500 ms");
+  figures("Enter → QR painted", `(window, ${CHARGES} sales)`, charges, "≤ 100 ms");
+  figures("search → table repainted", `(window, ${SESSIONS.toLocaleString("en-US")} sessions)`, searches);
   // Alone, as the app was: PSS shares pages with whatever else maps the same libraries.
   await w.close();
   await gone();
   const floor = await webkitFloor();
   if (floor) console.log(`for comparison, WebKitGTK's MiniBrowser on about:blank, ${floor.processes} processes: RSS ${floor.rss.toFixed(0)} MiB, PSS ${floor.pss.toFixed(0)} MiB`);
+  const floorRss = "WebKit floor idle RSS (MiniBrowser on about:blank, all its processes)";
+  const floorPss = "WebKit floor idle PSS (MiniBrowser on about:blank, all its processes)";
+  if (floor) {
+    figure(floorRss, floor.rss, "MiB");
+    figure(floorPss, floor.pss, "MiB");
+  }
+  figure("window idle RSS (app + WebKit processes)", idleRss, "MiB", "≤ 150 MB", floor ? floorRss : "-");
+  figure("window idle PSS (app + WebKit processes)", idlePss, "MiB", "-", floor ? floorPss : "-");
+  if (floor) figure("window PSS above the WebKit floor", idlePss - floor.pss, "MiB", "≤ 60 MiB");
   console.log("(cold start: from the WebDriver session request, which launches the app, to the amount field found; it includes WebKitWebDriver's own start-up)");
 } finally {
   await w.close();

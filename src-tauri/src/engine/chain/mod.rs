@@ -190,7 +190,7 @@ impl Watcher {
                     // A round still under way talks to the node just left (or outlives shutdown).
                     self.stop_reconciling();
                     if *shutdown.borrow() {
-                        return;
+                        break;
                     }
                     let msg = redacted(&err.to_string(), &url);
                     tracing::warn!(network = self.network.id(), rpc = %shown, error = %msg, "lost the node; failing over");
@@ -218,6 +218,8 @@ impl Watcher {
                 backoff = (backoff * 2).min(MAX_BACKOFF);
             }
         }
+        // No longer watching: nothing waits on this watcher (a new sale's address screening).
+        self.report(|s| s.connected = false);
     }
 
     async fn connect(&self, url: &str) -> Result<DynProvider> {

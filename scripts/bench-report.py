@@ -39,11 +39,10 @@ def read_runs(paths):
 
 
 def fmt(v):
+    """Thousands separated from 100 up; three significant digits below."""
     if v == 0 or abs(v) >= 100:
         return f"{v:,.0f}"
-    if abs(v) >= 10:
-        return f"{v:.1f}"
-    return f"{v:.2f}"
+    return f"{v:.3g}"
 
 
 def machine():

@@ -15,6 +15,9 @@ const CHARGES = 20;
 const SESSIONS = 100_000;
 const SEARCHES = 20;
 
+const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)];
+const row = (name, xs, unit = "ms") =>
+  console.log(`| ${name.padEnd(44)} | ${String(xs.length).padStart(3)} | ${pct(xs, 50).toFixed(0).padStart(7)} ${unit} | ${Math.max(...xs).toFixed(0).padStart(7)} ${unit} |`);
 /** One figure for scripts/bench-report.py (see `figure` in examples/bench.rs): name, value,
  *  unit, target ("-" if none) and the figure of the same run it is compared with ("-" if none). */
 const figure = (name, value, unit, target = "-", anchor = "-") =>
@@ -24,9 +27,6 @@ const figures = (name, context, xs, worstTarget = "-") => {
   figure(`${name} p50 ${context}`, pct(xs, 50), "ms");
   figure(`${name} worst ${context}`, Math.max(...xs), "ms", worstTarget);
 };
-const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)];
-const row = (name, xs, unit = "ms") =>
-  console.log(`| ${name.padEnd(44)} | ${String(xs.length).padStart(3)} | ${pct(xs, 50).toFixed(0).padStart(7)} ${unit} | ${Math.max(...xs).toFixed(0).padStart(7)} ${unit} |`);
 
 /** The app's process (the binary's own) and every process below it (WebKit's web and network processes). */
 function appProcesses() {

@@ -396,9 +396,11 @@ pub async fn mempool(svc: &Service, network_id: &str) -> Result<Mempool> {
 /// something was mined for it): each must now be known to the node or go (SPEC §4).
 pub async fn overdue_mempool(svc: &Service, network_id: &str) -> Result<Vec<Replaced>> {
     let rows: Vec<(String, String)> = sqlx::query_as(
+        // CROSS JOIN keeps SQLite on the partial index of mempool payments: joined the other
+        // way it read every session of the network on every block (56 ms a block at 100,000).
         "SELECT p.session_id, p.tx_hash FROM payments p \
-         JOIN checkout_sessions s ON s.id = p.session_id \
-         JOIN chain_state c ON c.network_id = s.network_id \
+         CROSS JOIN checkout_sessions s ON s.id = p.session_id \
+         CROSS JOIN chain_state c ON c.network_id = s.network_id \
          WHERE p.block_number IS NULL AND p.seen_at > -1 AND s.network_id = ? \
          AND c.last_block_time >= s.expires_at + CASE WHEN EXISTS \
              (SELECT 1 FROM payments m WHERE m.session_id = s.id AND m.block_number IS NOT NULL) \

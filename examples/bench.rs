@@ -654,25 +654,7 @@ async fn api() {
     .expect("config");
     let svc = Service::open(dir.path()).await.expect("open");
     svc.wallet_import(PHRASE, "", 0).await.expect("import");
-    let key = svc
-        .keys_create(chaintill::engine::config::Mode::Test, None, false)
-        .await
-        .expect("key")
-        .1
-        .to_string();
-    let session = svc
-        .sessions_create(NewSession::for_amount("5.00"), None)
-        .await
-        .expect("session");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("addr"));
-    tokio::spawn(chaintill::engine::api::serve(
-        svc.clone(),
-        listener,
-        std::future::pending(),
-    ));
+    let (key, session, base) = serve_api(&svc, "5.00", std::future::pending()).await;
 
     let auth = format!("wrk.headers[\"Authorization\"] = \"Bearer {key}\"\nwrk.headers[\"Content-Type\"] = \"application/json\"\n");
     let body = r#"{\"amount\":{\"value\":\"50.00\",\"currency\":\"USD\"},\"metadata\":{\"orderId\":\"001\"}}"#;
@@ -944,6 +926,35 @@ impl Drop for Anvil {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
+}
+
+/// The API of `svc` on a free port until `stop` resolves, with a test key and one session of
+/// `amount`: (key, session, base URL).
+async fn serve_api(
+    svc: &Service,
+    amount: &str,
+    stop: impl std::future::Future<Output = ()> + Send + 'static,
+) -> (
+    String,
+    chaintill::engine::checkout::model::CheckoutSession,
+    String,
+) {
+    let key = svc
+        .keys_create(chaintill::engine::config::Mode::Test, None, false)
+        .await
+        .expect("key")
+        .1
+        .to_string();
+    let session = svc
+        .sessions_create(NewSession::for_amount(amount), None)
+        .await
+        .expect("session");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(chaintill::engine::api::serve(svc.clone(), listener, stop));
+    (key, session, base)
 }
 
 fn chain_config(rpc: &str) -> String {

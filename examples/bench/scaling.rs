@@ -6,8 +6,6 @@ use super::{
     chain_service, cpu_per_block, delivered, figure, mine, ms, percentile, queue_events,
     start_dispatcher, start_receivers, start_watcher, thousands, wait_reconciled, Anvil,
 };
-use chaintill::engine::checkout::NewSession;
-use chaintill::engine::config::Mode;
 use chaintill::engine::{webhooks, Service};
 use futures_util::StreamExt;
 use std::net::IpAddr;
@@ -70,28 +68,11 @@ pub async fn streams() {
     let anvil = Anvil::start(&[]);
     let rpc = format!("http://127.0.0.1:{}", anvil.1);
     let (_dir, svc) = chain_service(&rpc).await;
-    let key = svc
-        .keys_create(Mode::Test, None, false)
-        .await
-        .expect("key")
-        .1
-        .to_string();
-    let session = svc
-        .sessions_create(NewSession::for_amount("1.00"), None)
-        .await
-        .expect("session");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("addr"));
     let (stop_api, api_stopping) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(chaintill::engine::api::serve(
-        svc.clone(),
-        listener,
-        async move {
-            let _ = api_stopping.await;
-        },
-    ));
+    let (key, session, base) = super::serve_api(&svc, "1.00", async move {
+        let _ = api_stopping.await;
+    })
+    .await;
     let watching = start_watcher(&svc, svc.config().networks[0].clone());
     let p = ProviderBuilder::new()
         .connect(&rpc)

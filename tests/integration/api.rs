@@ -739,17 +739,7 @@ async fn keys_see_only_their_mode_and_restricted_keys_only_sessions() {
     let live = Some(api.live_key.as_str());
     assert_eq!(api.raw("GET", list, live, None, &[]).await.0, 200);
     let live_id = &keys.iter().find(|k| k.mode == Mode::Live).unwrap().id;
-    let out = std::process::Command::new(crate::common::bin())
-        .arg("--data-dir")
-        .arg(api._shop.path())
-        .args(["keys", "revoke", live_id])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    api._shop.ok(&["keys", "revoke", live_id]);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
     while api.raw("GET", list, live, None, &[]).await.0 != 401 {
         assert!(

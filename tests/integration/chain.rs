@@ -192,6 +192,30 @@ pub(crate) async fn wait_status_within(
     );
 }
 
+/// Waits until the session has an event of `kind`.
+pub(crate) async fn wait_event(svc: &Service, id: &str, kind: &str) -> Vec<String> {
+    for _ in 0..400 {
+        let types = event_types(svc, id).await;
+        if types.iter().any(|t| t == kind) {
+            return types;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("no {kind} on {id}: {:?}", event_types(svc, id).await);
+}
+
+/// Waits until the watcher has processed at least `block` (over WebSocket it then also
+/// follows the mempool).
+pub(crate) async fn wait_processed(svc: &Service, block: u64) {
+    for _ in 0..400 {
+        if svc.chain_status().first().and_then(|c| c.processed) >= Some(block) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("block {block} never processed: {:?}", svc.chain_status());
+}
+
 pub(crate) async fn event_types(svc: &Service, id: &str) -> Vec<String> {
     sqlx::query_scalar("SELECT type FROM events WHERE session_id = ? ORDER BY seq")
         .bind(id)
@@ -265,18 +289,8 @@ async fn native_payments_reach_every_paid_status() {
 
     // After a paid session, more funds are recorded and flagged, never dropped.
     pay(&p, &exact.address, U256::from(1000u64)).await;
-    for _ in 0..200 {
-        // Wait for the event, which the settlement writes after the payment is recorded.
-        if event_types(&svc, &exact.id)
-            .await
-            .last()
-            .map(String::as_str)
-            == Some("session.late_payment")
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
+    // The event is written by the settlement, after the payment is recorded.
+    wait_event(&svc, &exact.id, "session.late_payment").await;
     let s = svc.sessions_get(&exact.id, None).await.unwrap();
     assert_eq!((s.status.as_str(), s.payments.len()), ("paid", 2));
     assert_eq!(
@@ -457,15 +471,7 @@ async fn funds_after_cancel_or_after_grace_are_recorded_as_late_payments() {
     svc.sessions_cancel(&canceled.id, None).await.unwrap();
     pay(&p, &canceled.address, wei(&canceled)).await;
     mine(&p, 3).await;
-    for _ in 0..200 {
-        if event_types(&svc, &canceled.id)
-            .await
-            .contains(&"session.late_payment".to_string())
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
+    wait_event(&svc, &canceled.id, "session.late_payment").await;
     let s = svc.sessions_get(&canceled.id, None).await.unwrap();
     assert_eq!((s.status.as_str(), s.payments.len()), ("canceled", 1));
     assert_eq!(
@@ -521,12 +527,7 @@ async fn over_websocket_a_mempool_payment_is_detected_before_inclusion_and_count
     mine(&p, 1).await;
     // The watcher subscribes to pending transactions before it processes its first block:
     // once block 1 is processed, the mempool is being watched.
-    for _ in 0..400 {
-        if svc.chain_status().first().and_then(|c| c.processed) >= Some(1) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
+    wait_processed(&svc, 1).await;
     let s = session(&svc, "10.00", None).await;
     let tx = TransactionRequest::default()
         .with_from(payer())

@@ -33,23 +33,7 @@ impl Shop {
 
     /// Runs `chaintill --data-dir <dir> args…` with `stdin`.
     pub fn run(&self, args: &[&str], stdin: &str) -> Output {
-        let mut child = Command::new(bin())
-            .arg("--data-dir")
-            .arg(self.path())
-            .args(args)
-            .env_remove("CHAINTILL_LOG")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn chaintill");
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(stdin.as_bytes())
-            .expect("write stdin");
-        child.wait_with_output().expect("wait")
+        run_in(self.path(), args, stdin)
     }
 
     /// Runs and expects success; returns stdout.
@@ -59,14 +43,7 @@ impl Shop {
 
     /// Runs with stdin and expects success; returns stdout.
     pub fn ok_stdin(&self, args: &[&str], stdin: &str) -> String {
-        let out = self.run(args, stdin);
-        assert!(
-            out.status.success(),
-            "chaintill {args:?} failed: {}\n{}",
-            String::from_utf8_lossy(&out.stderr),
-            String::from_utf8_lossy(&out.stdout)
-        );
-        String::from_utf8(out.stdout).expect("utf-8 stdout")
+        ok_in(self.path(), args, stdin)
     }
 
     /// Runs and expects a refusal: a non-zero exit and exactly one line on stderr.
@@ -155,6 +132,39 @@ impl Shop {
 }
 
 /// The binary under test.
+/// Runs `chaintill --data-dir <dir> args…` with `stdin`.
+pub fn run_in(dir: &Path, args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(bin())
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .env_remove("CHAINTILL_LOG")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn chaintill");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("write stdin");
+    child.wait_with_output().expect("wait")
+}
+
+/// Runs in `dir` with `stdin` and expects success; returns stdout.
+pub fn ok_in(dir: &Path, args: &[&str], stdin: &str) -> String {
+    let out = run_in(dir, args, stdin);
+    assert!(
+        out.status.success(),
+        "chaintill {args:?} failed: {}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        String::from_utf8_lossy(&out.stdout)
+    );
+    String::from_utf8(out.stdout).expect("utf-8 stdout")
+}
+
 pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_chaintill")
 }

@@ -3,8 +3,8 @@
 //! reorgs that re-include a payment late, and fee-on-transfer tokens — on real anvil nodes.
 
 use crate::chain::{
-    config, deploy, event_types, mine, payer, provider, send, session, shop, wait_status, watch,
-    wei, Anvil,
+    config, deploy, event_types, mine, payer, provider, send, session, shop, wait_event,
+    wait_processed, wait_status, watch, wei, Anvil,
 };
 use alloy::network::TransactionBuilder;
 use alloy::providers::{DynProvider, Provider};
@@ -27,18 +27,6 @@ fn broke() -> Address {
     "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
         .parse()
         .unwrap()
-}
-
-/// Waits until the watcher has processed block `n` (over WebSocket it then also follows the
-/// mempool).
-async fn until_processed(svc: &Service, n: u64) {
-    for _ in 0..400 {
-        if svc.chain_status().first().and_then(|c| c.processed) >= Some(n) {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("block {n} never processed: {:?}", svc.chain_status());
 }
 
 /// The next block is `minutes` after now (chain time: what expiry follows).
@@ -110,7 +98,7 @@ async fn a_mempool_payment_that_reverts_is_removed_and_the_real_payment_pays() {
     let (_shop, svc) = shop(&token_config(&ws, token, ""), None).await;
     let stop = watch(&svc);
     mine(&p, 1).await;
-    until_processed(&svc, 2).await;
+    wait_processed(&svc, 2).await;
     let s = session(&svc, "12.50", Some("TUSD")).await;
     let to: Address = s.address.parse().unwrap();
     let pay_call = transferCall {
@@ -163,7 +151,7 @@ async fn a_dropped_mempool_payment_is_removed_at_the_deadline_and_the_session_ex
     let (clock, _shop, svc) = clocked_shop(&ws).await;
     let stop = watch(&svc);
     mine(&p, 1).await;
-    until_processed(&svc, 1).await;
+    wait_processed(&svc, 1).await;
     let s = session(&svc, "10.00", None).await;
     let tx = TransactionRequest::default()
         .with_from(payer())
@@ -178,7 +166,7 @@ async fn a_dropped_mempool_payment_is_removed_at_the_deadline_and_the_session_ex
         .unwrap();
     // Before the deadline an unknown transaction may still come back: it counts.
     mine(&p, 1).await;
-    until_processed(&svc, 2).await;
+    wait_processed(&svc, 2).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(
         svc.sessions_get(&s.id, None).await.unwrap().status.as_str(),
@@ -221,18 +209,7 @@ async fn a_session_paid_only_in_another_asset_expires() {
     )
     .await
     .status());
-    for _ in 0..400 {
-        if !svc
-            .sessions_get(&s.id, None)
-            .await
-            .unwrap()
-            .payments
-            .is_empty()
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
+    wait_event(&svc, &s.id, "session.unexpected_payment").await;
     next_block_in(&p, 2).await;
     mine(&p, 1).await;
     let expired = wait_status(&svc, &s.id, "expired").await;
@@ -268,7 +245,7 @@ async fn a_smart_wallet_payment_just_before_the_deadline_is_paid_not_expired() {
         rx,
     );
     mine(&p, 1).await;
-    until_processed(&svc, 2).await;
+    wait_processed(&svc, 2).await;
     let s = one_minute_session(&svc).await;
     let call = forwardCall {
         to: s.address.parse().unwrap(),
@@ -303,7 +280,7 @@ async fn a_payment_reorged_out_and_included_again_late_keeps_its_first_seen_time
     let (clock, _shop, svc) = clocked_shop(&anvil.url).await;
     mine(&p, 3).await;
     let stop = watch(&svc);
-    until_processed(&svc, 3).await;
+    wait_processed(&svc, 3).await;
     let s = session(&svc, "10.00", None).await;
     let snapshot: String = p.raw_request("evm_snapshot".into(), ()).await.unwrap();
     let tx = TransactionRequest::default()
@@ -367,7 +344,7 @@ async fn a_mined_token_payment_counts_what_its_transfer_log_delivered() {
     let (_shop, svc) = shop(&token_config(&ws, token, ""), None).await;
     let stop = watch(&svc);
     mine(&p, 1).await;
-    until_processed(&svc, 3).await;
+    wait_processed(&svc, 3).await;
     let s = session(&svc, "12.50", Some("TUSD")).await;
     let call = transferCall {
         to: s.address.parse().unwrap(),

@@ -126,16 +126,15 @@ async fn the_event_stream_sends_the_state_then_each_change() {
     let first = next_event(&mut stream, &mut buf).await;
     assert_eq!(first["status"], "pending");
     assert!(!first.to_string().contains("secret-order-77"));
-    let (code, _) = api
-        .call(
-            "POST",
-            &format!("/api/v1/checkout_sessions/{id}/cancel"),
-            None,
-        )
-        .await;
-    assert_eq!(code, 200);
+    cancel(&api, id).await;
     let second = next_event(&mut stream, &mut buf).await;
     assert_eq!(second["status"], "canceled");
+}
+
+/// Cancels session `id` through the API.
+async fn cancel(api: &Api, id: &str) {
+    let url = format!("/api/v1/checkout_sessions/{id}/cancel");
+    assert_eq!(api.call("POST", &url, None).await.0, 200);
 }
 
 /// Reads Server-Sent Events until the next `session` event; returns its data.
@@ -228,14 +227,7 @@ async fn many_viewers_cost_one_load_per_change_and_streams_are_capped() {
         before <= 2,
         "{before} loads for {STREAMS_PER_SESSION} viewers"
     );
-    let (code, _) = api
-        .call(
-            "POST",
-            &format!("/api/v1/checkout_sessions/{id}/cancel"),
-            None,
-        )
-        .await;
-    assert_eq!(code, 200);
+    cancel(&api, id).await;
     for (stream, buf) in &mut streams {
         assert_eq!(next_event(stream, buf).await["status"], "canceled");
     }

@@ -268,19 +268,7 @@ fn a_new_data_folder_and_its_files_are_the_owners_only() {
     let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
     let root = tempfile::tempdir().unwrap();
     let dir = root.path().join("new").join("shop");
-    let run = |args: &[&str]| {
-        let out = std::process::Command::new(crate::common::bin())
-            .arg("--data-dir")
-            .arg(&dir)
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
+    let run = |args: &[&str]| crate::common::ok_in(&dir, args, "");
     run(&["keys", "create", "--mode", "test"]);
     assert_eq!(mode(&dir), 0o700, "the data folder");
     for name in ["chaintill.toml", "chaintill.db"] {

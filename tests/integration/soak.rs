@@ -3,8 +3,10 @@
 //! webhook receiver that verifies both signature schemes and fails on a schedule. An order system
 //! creates sessions through the API with Idempotency-Keys and retries every error; customers pay
 //! native and token: exact, short then topped up, over, late, never, in the wrong asset, through a
-//! contract, sped up, reverted then paid, or the order is canceled. At the end it prints a table
-//! and fails on any breach of SPEC §10.
+//! contract, sped up, reverted then paid, dropped by the node then paid, or the order is
+//! canceled. Reorgs (1 to 3 blocks, deeper than the 2 confirmations) take blocks with payments
+//! off the chain; their transactions come back as a node's pool would bring them back. At the
+//! end it prints a table and fails on any breach of SPEC §10.
 //!
 //! `make test` runs `SOAK_SESSIONS` = 40 with 2 SIGKILLs; `make soak` 300 with 12
 //! (`SOAK_SESSIONS`, `SOAK_KILLS`, `SOAK_SEED` set them).
@@ -54,10 +56,11 @@ enum Kind {
     SpedUp,
     CanceledThenPaid,
     RevertedThenPaid,
+    DroppedThenPaid,
     Canceled,
 }
 
-const KINDS: [Kind; 13] = [
+const KINDS: [Kind; 14] = [
     Kind::Exact,
     Kind::ExactToken,
     Kind::ShortThenTopUp,
@@ -70,6 +73,7 @@ const KINDS: [Kind; 13] = [
     Kind::SpedUp,
     Kind::CanceledThenPaid,
     Kind::RevertedThenPaid,
+    Kind::DroppedThenPaid,
     Kind::Canceled,
 ];
 
@@ -81,9 +85,13 @@ impl Kind {
         )
     }
 
-    /// Sessions that must end by their deadline get the shortest expiry.
+    /// Sessions that must end by their deadline get the shortest expiry (a dropped payment
+    /// leaves its session at the deadline).
     fn short_expiry(self) -> bool {
-        matches!(self, Kind::Late | Kind::Never | Kind::WrongAsset)
+        matches!(
+            self,
+            Kind::Late | Kind::Never | Kind::WrongAsset | Kind::DroppedThenPaid
+        )
     }
 
     fn expected(self) -> &'static str {
@@ -94,7 +102,8 @@ impl Kind {
             | Kind::Contract
             | Kind::SpedUp
             | Kind::CanceledThenPaid
-            | Kind::RevertedThenPaid => "paid",
+            | Kind::RevertedThenPaid
+            | Kind::DroppedThenPaid => "paid",
             Kind::Over | Kind::OverToken => "overpaid",
             Kind::Late => "paid_late",
             Kind::Never | Kind::WrongAsset => "expired",
@@ -273,18 +282,27 @@ struct Chain {
     transfers: Mutex<Vec<Transfer>>,
     /// One sender at a time per account while its transaction enters the pool (nonces).
     senders: HashMap<Address, tokio::sync::Mutex<()>>,
+    /// Every send holds it shared; a reorg or a dropped transaction (block production paused)
+    /// holds it alone: anvil forgets a reorged block's transactions, and a transaction sent
+    /// meanwhile could be evicted with them (its sender's funds not yet back).
+    gate: tokio::sync::RwLock<()>,
+    /// Transactions the reorgs took off the chain (each sent again).
+    reorged: std::sync::atomic::AtomicUsize,
 }
 
 impl Chain {
     /// Sends and waits for the receipt; records a successful transfer to `session`.
     async fn send(&self, session: &str, tx: TransactionRequest) -> bool {
         let from = tx.from.unwrap_or_default();
-        let pending = match self.senders.get(&from) {
-            Some(sender) => {
-                let _turn = sender.lock().await;
-                self.p.send_transaction(tx).await
+        let pending = {
+            let _open = self.gate.read().await;
+            match self.senders.get(&from) {
+                Some(sender) => {
+                    let _turn = sender.lock().await;
+                    self.p.send_transaction(tx).await
+                }
+                None => self.p.send_transaction(tx).await, // a customer's own account
             }
-            None => self.p.send_transaction(tx).await, // a customer's own account
         };
         match pending {
             Ok(pending) => self.receipt(session, pending).await,
@@ -301,7 +319,12 @@ impl Chain {
         session: &str,
         pending: alloy::providers::PendingTransactionBuilder<alloy::network::Ethereum>,
     ) -> bool {
-        let receipt = match pending.get_receipt().await {
+        // A transaction that never comes back is the harness's fault: say which, never hang.
+        let receipt = match pending
+            .with_timeout(Some(Duration::from_secs(120)))
+            .get_receipt()
+            .await
+        {
             Ok(r) => r,
             Err(e) => {
                 eprintln!("soak: no receipt for a transaction of {session}: {e}");
@@ -323,6 +346,7 @@ impl Chain {
         let own = Address::from(rand::random::<[u8; 20]>());
         let fund = self.native(payer, own, U256::from(10u64).pow(U256::from(18u64)));
         let funded = {
+            let _open = self.gate.read().await;
             let _turn = self.senders[&payer].lock().await;
             self.p.send_transaction(fund).await.unwrap()
         };
@@ -352,14 +376,17 @@ impl Chain {
                 .with_max_priority_fee_per_gas(tip)
                 .with_gas_limit(21_000)
         };
-        let _ = self
-            .p
-            .send_transaction(fee(first, 30_000_000_000, 1_000_000))
-            .await;
-        let _ = self
-            .p
-            .send_transaction(fee(second, 90_000_000_000, 2_000_000_000))
-            .await;
+        {
+            let _open = self.gate.read().await;
+            let _ = self
+                .p
+                .send_transaction(fee(first, 30_000_000_000, 1_000_000))
+                .await;
+            let _ = self
+                .p
+                .send_transaction(fee(second, 90_000_000_000, 2_000_000_000))
+                .await;
+        }
         let (tx_hash, paid_to) = mined_with_nonce(&self.p, from, 0).await;
         let pays = paid_to == Some(to);
         if pays {
@@ -369,6 +396,123 @@ impl Chain {
             });
         }
         pays
+    }
+
+    /// Pauses (`false`) or resumes (`true`) anvil's one-second blocks. Anvil stamps each block
+    /// one second after the last, so a pause would leave its clock behind; a real chain's next
+    /// block after a stall carries the time it is made, and so does this one's.
+    async fn mining(&self, on: bool) {
+        if on {
+            let last = self
+                .p
+                .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
+                .await
+                .unwrap()
+                .unwrap()
+                .header
+                .timestamp;
+            let now = chrono::Utc::now().timestamp() as u64;
+            let _: Value = self
+                .p
+                .raw_request("evm_setNextBlockTimestamp".into(), (now.max(last + 1),))
+                .await
+                .unwrap();
+        }
+        let _: Value = self
+            .p
+            .raw_request("evm_setIntervalMining".into(), (u64::from(on),))
+            .await
+            .unwrap();
+    }
+
+    /// Sends `tx` while no block is made, holds it in the pool for `seen` (the engine sees it
+    /// pending), then the node drops it: it is never mined.
+    async fn dropped(&self, tx: TransactionRequest, seen: Duration) {
+        let _alone = self.gate.write().await;
+        self.mining(false).await;
+        let hash = match self.p.send_transaction(tx).await {
+            Ok(pending) => Some(*pending.tx_hash()),
+            Err(e) => {
+                eprintln!("soak: a transaction to be dropped was refused: {e}");
+                None
+            }
+        };
+        tokio::time::sleep(seen).await;
+        if let Some(hash) = hash {
+            let _: Value = self
+                .p
+                .raw_request("anvil_dropTransaction".into(), (hash,))
+                .await
+                .unwrap();
+        }
+        self.mining(true).await;
+    }
+
+    /// A reorg of `depth` blocks: the chain replaces its last blocks with empty ones, and their
+    /// transactions come back into the pool (as a node's own pool brings them back) to be mined
+    /// again, in their order. Anvil forgets them, so they are sent again: signed ones as they
+    /// were, an impersonated account's with the same fields (the same hash). Returns how many
+    /// could not be sent again.
+    async fn reorg(&self, depth: u64) -> usize {
+        use alloy::consensus::Transaction as _;
+        use alloy::network::TransactionResponse;
+        let _alone = self.gate.write().await;
+        self.mining(false).await;
+        let head = self.p.get_block_number().await.unwrap();
+        let mut orphaned = Vec::new();
+        for n in head + 1 - depth.min(head)..=head {
+            let block = self.p.get_block_by_number(n.into()).full().await.unwrap();
+            for tx in block.unwrap().transactions.txns() {
+                let raw: Option<alloy_primitives::Bytes> = if self.accounts.contains(&tx.from()) {
+                    self.p
+                        .raw_request("eth_getRawTransactionByHash".into(), (tx.tx_hash(),))
+                        .await
+                        .unwrap()
+                } else {
+                    None
+                };
+                orphaned.push((tx.clone(), raw));
+            }
+        }
+        let _: Value = self
+            .p
+            .raw_request("anvil_reorg".into(), (depth, Vec::<Value>::new()))
+            .await
+            .unwrap();
+        let mut lost = 0;
+        self.reorged.fetch_add(orphaned.len(), Ordering::SeqCst);
+        for (tx, raw) in orphaned {
+            let sent: Result<Value, _> = match raw {
+                Some(raw) => {
+                    self.p
+                        .raw_request("eth_sendRawTransaction".into(), (raw,))
+                        .await
+                }
+                None => {
+                    let fields = json!({
+                        "from": tx.from(), "to": tx.to(), "value": tx.value(),
+                        "input": tx.input(), "nonce": format!("{:#x}", tx.nonce()),
+                        "gas": format!("{:#x}", tx.gas_limit()),
+                        "maxFeePerGas": format!("{:#x}", alloy::consensus::Transaction::max_fee_per_gas(&tx)),
+                        "maxPriorityFeePerGas":
+                            format!("{:#x}", tx.max_priority_fee_per_gas().unwrap_or(0)),
+                        "type": "0x2",
+                    });
+                    self.p
+                        .raw_request("eth_sendTransaction".into(), (fields,))
+                        .await
+                }
+            };
+            if let Err(e) = sent {
+                eprintln!(
+                    "soak: {:#x} was not taken again after the reorg: {e}",
+                    tx.tx_hash()
+                );
+                lost += 1;
+            }
+        }
+        self.mining(true).await;
+        lost
     }
 
     fn native(&self, from: Address, to: Address, wei: U256) -> TransactionRequest {
@@ -447,6 +591,15 @@ async fn customer(chain: Arc<Chain>, kind: Kind, s: Value, payer: Address, creat
             let broke = *c.accounts.last().unwrap();
             assert!(!c.send(&id, c.token_transfer(broke, to, amount)).await);
             assert!(c.send(&id, c.token_transfer(payer, to, amount)).await);
+        }
+        Kind::DroppedThenPaid => {
+            // Seen pending, dropped by the node (never mined), then paid from another wallet:
+            // the retry is the payment, never `extra`.
+            let own = c.own_account(payer).await;
+            c.dropped(c.native(own, to, amount), Duration::from_secs(3))
+                .await;
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            assert!(c.send(&id, c.native(payer, to, amount)).await);
         }
     }
 }
@@ -559,14 +712,18 @@ async fn soak_every_session_ends_right_under_faults() {
         accounts: accounts.clone(),
         transfers: Mutex::default(),
         senders: accounts.iter().map(|a| (*a, Default::default())).collect(),
+        gate: Default::default(),
+        reorged: Default::default(),
     });
 
     // Faults, on a seeded schedule, while the sales run.
     let faults_until = Instant::now() + Duration::from_secs(75);
     let injected: Arc<Mutex<BTreeMap<&'static str, usize>>> = Arc::default();
+    let lost_in_reorgs: Arc<Mutex<usize>> = Arc::default();
     let fault_seed = rng.gen::<u64>();
     let faults = {
         let (engine, mode, injected) = (engine.clone(), mode.clone(), injected.clone());
+        let (chain, lost) = (chain.clone(), lost_in_reorgs.clone());
         let relay = Arc::new(relay);
         let relay2 = relay.clone();
         let task = tokio::spawn(async move {
@@ -576,6 +733,7 @@ async fn soak_every_session_ends_right_under_faults() {
                 Instant::now() + Duration::from_secs_f64(kill_every * rng.gen_range(0.3..1.0));
             let mut killed = 0;
             let mut cuts = 0;
+            let mut reorgs = 0;
             while Instant::now() < faults_until {
                 let bump = |k: &'static str| *injected.lock().unwrap().entry(k).or_default() += 1;
                 if killed < kills && Instant::now() >= next_kill {
@@ -602,6 +760,16 @@ async fn soak_every_session_ends_right_under_faults() {
                     Mode::Slow => "receiver slow (timeout)",
                     Mode::Down => "receiver down (503)",
                 });
+                if reorgs < 4 && rng.gen_bool(0.2) {
+                    let depth = rng.gen_range(1..=3);
+                    *lost.lock().unwrap() += chain.reorg(depth).await;
+                    bump(match depth {
+                        1 => "reorg, 1 block",
+                        2 => "reorg, 2 blocks",
+                        _ => "reorg, 3 blocks (deeper than the confirmations)",
+                    });
+                    reorgs += 1;
+                }
                 if cuts < 3 && rng.gen_bool(0.15) {
                     relay2.cut();
                     bump("RPC cut");
@@ -611,6 +779,10 @@ async fn soak_every_session_ends_right_under_faults() {
                 } else {
                     tokio::time::sleep(Duration::from_millis(rng.gen_range(1500..4000))).await;
                 }
+            }
+            if reorgs == 0 {
+                *lost.lock().unwrap() += chain.reorg(2).await;
+                bump_now(&injected, "reorg, 2 blocks");
             }
             while killed < kills {
                 engine.kill();
@@ -693,13 +865,15 @@ async fn soak_every_session_ends_right_under_faults() {
     let (fault_task, _relay) = faults;
     fault_task.await.unwrap();
 
-    // Everything settles: each session reaches the status its payments and times demand.
+    // Everything settles: each session reaches the status its payments and times demand, with
+    // extra payments only where a customer sent them (the wrong asset); a dropped payment
+    // leaves its session once the deadline has passed.
     let svc = chaintill::engine::Service::open(shop.path()).await.unwrap();
     let created = created.lock().unwrap().clone();
-    let deadline = Instant::now() + Duration::from_secs(150);
-    let mut wrong: Vec<String>;
+    let deadline = Instant::now() + Duration::from_secs(180);
+    let (mut wrong, mut false_extra): (Vec<String>, Vec<String>);
     loop {
-        wrong = Vec::new();
+        (wrong, false_extra) = (Vec::new(), Vec::new());
         for (kind, s) in &created {
             let now = svc
                 .sessions_get(s["id"].as_str().unwrap(), None)
@@ -713,14 +887,19 @@ async fn soak_every_session_ends_right_under_faults() {
                     kind.expected()
                 ));
             }
+            let extra = now.payments.iter().filter(|p| p.extra).count();
+            if extra != usize::from(*kind == Kind::WrongAsset) {
+                false_extra.push(format!("{kind:?} {} has {extra} extra payments", now.id));
+            }
         }
-        if wrong.is_empty() || Instant::now() > deadline {
+        if wrong.is_empty() && false_extra.is_empty() || Instant::now() > deadline {
             break;
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
 
-    // Every on-chain transfer to a session address is on its session.
+    // Every on-chain transfer to a session address is on its session (and each is still on the
+    // chain after the reorgs).
     let mut missing = Vec::new();
     let transfers: Vec<(String, String)> = chain
         .transfers
@@ -730,24 +909,38 @@ async fn soak_every_session_ends_right_under_faults() {
         .map(|t| (t.session.clone(), t.tx_hash.clone()))
         .collect();
     for (session, tx_hash) in transfers {
+        let on_chain = p
+            .get_transaction_receipt(tx_hash.parse().unwrap())
+            .await
+            .unwrap()
+            .is_some_and(|r| r.status());
+        if !on_chain {
+            missing.push(format!("{tx_hash} of {session} is no longer on the chain"));
+            continue;
+        }
         let s = svc.sessions_get(&session, None).await.unwrap();
         if !s.payments.iter().any(|p| p.tx_hash == tx_hash) {
             missing.push(format!("{tx_hash} not on {session}"));
         }
     }
-    // Extra payments only where a customer sent them: the wrong asset or beyond the amount.
-    let mut false_extra = Vec::new();
-    for (kind, s) in &created {
-        let now = svc
-            .sessions_get(s["id"].as_str().unwrap(), None)
-            .await
-            .unwrap();
-        let extra = now.payments.iter().filter(|p| p.extra).count();
-        let expected = usize::from(*kind == Kind::WrongAsset);
-        if extra != expected {
-            false_extra.push(format!("{kind:?} {} has {extra} extra payments", now.id));
-        }
-    }
+    // No late or unexpected payment raised where no customer sent one (only the wrong asset's).
+    let flagged: Vec<(String, String)> = sqlx::query_as(
+        "SELECT session_id, type FROM events \
+         WHERE type IN ('session.late_payment', 'session.unexpected_payment')",
+    )
+    .fetch_all(svc.pool())
+    .await
+    .unwrap();
+    let false_flags: Vec<String> = flagged
+        .into_iter()
+        .filter(|(session, kind)| {
+            !(kind == "session.unexpected_payment"
+                && created
+                    .iter()
+                    .any(|(k, s)| *k == Kind::WrongAsset && s["id"] == session.as_str()))
+        })
+        .map(|(session, kind)| format!("{kind} on {session}"))
+        .collect();
 
     // Every raised event reached the receiver with valid signatures, and no other did.
     let events: Vec<String> = sqlx::query_scalar("SELECT id FROM events")
@@ -813,11 +1006,23 @@ async fn soak_every_session_ends_right_under_faults() {
     for (f, n) in injected.lock().unwrap().iter() {
         println!("| {f} | {n} |");
     }
+    println!(
+        "| transactions reorged off the chain, sent again | {} |",
+        chain.reorged.load(Ordering::SeqCst)
+    );
     println!("| check | breaches |\n| --- | --- |");
     let checks = [
         ("session with the wrong status", wrong.len()),
         ("on-chain transfer not on its session", missing.len()),
+        (
+            "transaction not taken again after a reorg (harness)",
+            *lost_in_reorgs.lock().unwrap(),
+        ),
         ("extra payment no customer sent", false_extra.len()),
+        (
+            "late or unexpected payment event no customer caused",
+            false_flags.len(),
+        ),
         ("event raised, not delivered", undelivered),
         ("event received that was never raised", unknown_events),
         ("request with a bad signature", bad_signatures),
@@ -839,6 +1044,7 @@ async fn soak_every_session_ends_right_under_faults() {
     assert!(wrong.is_empty(), "{wrong:#?}");
     assert!(missing.is_empty(), "{missing:#?}");
     assert!(false_extra.is_empty(), "{false_extra:#?}");
+    assert!(false_flags.is_empty(), "{false_flags:#?}");
     assert_eq!(sessions_in_db as usize, sessions, "duplicate sessions");
     for (name, n) in checks {
         assert_eq!(n, 0, "{name}");

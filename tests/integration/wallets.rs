@@ -3,8 +3,8 @@
 //! that is topped up or never completed.
 
 use crate::chain::{
-    config, deploy, event_types, mine, pay, payer, provider, send, session, shop, wait_status,
-    watch, wei, Anvil, Relay,
+    config, deploy, event_types, mine, pay, payer, provider, send, session, shop, wait_event,
+    wait_processed, wait_status, watch, wei, Anvil, Relay,
 };
 use alloy::network::TransactionBuilder;
 use alloy::providers::{DynProvider, Provider};
@@ -42,29 +42,6 @@ async fn next_block_in(p: &DynProvider, secs: i64) {
         .raw_request("evm_setNextBlockTimestamp".into(), (t,))
         .await
         .unwrap();
-}
-
-/// Waits until the session has an event of `kind`.
-async fn wait_event(svc: &Service, id: &str, kind: &str) -> Vec<String> {
-    for _ in 0..400 {
-        let types = event_types(svc, id).await;
-        if types.iter().any(|t| t == kind) {
-            return types;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("no {kind} on {id}: {:?}", event_types(svc, id).await);
-}
-
-/// Waits until the watcher has processed at least `block`.
-async fn wait_processed(svc: &Service, block: u64) {
-    for _ in 0..400 {
-        if svc.chain_status().first().and_then(|c| c.processed) >= Some(block) {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("block {block} never processed: {:?}", svc.chain_status());
 }
 
 async fn get(svc: &Service, id: &str) -> CheckoutSession {

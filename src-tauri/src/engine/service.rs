@@ -225,11 +225,21 @@ impl Service {
 
     /// Updates the watcher status of one network.
     pub fn update_chain_status(&self, network: &str, f: impl FnOnce(&mut ChainStatus)) {
-        {
+        let changed = {
             let mut map = self.chain.write().unwrap_or_else(|p| p.into_inner());
-            f(map.entry(network.to_string()).or_default());
+            let status = map.entry(network.to_string()).or_default();
+            let before = status.clone();
+            f(status);
+            // The watcher reports after every step; live views wake only when something they
+            // show moved (head, connection, error), not for the time stamp alone.
+            ChainStatus {
+                updated_at: before.updated_at.clone(),
+                ..status.clone()
+            } != before
+        };
+        if changed {
+            self.sessions_changed();
         }
-        self.sessions_changed();
     }
 
     /// The watchers' status, one entry per network (empty until the engine runs).

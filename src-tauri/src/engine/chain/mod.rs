@@ -60,7 +60,7 @@ const WATCHED_REFRESH: Duration = Duration::from_secs(1);
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
 /// What the health endpoint and the window show about one network.
-#[derive(Debug, Clone, Serialize, Default, utoipa::ToSchema, ts_rs::TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default, utoipa::ToSchema, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct ChainStatus {
     /// Network id from the config.
@@ -635,7 +635,7 @@ impl Watcher {
                 .and_then(|b| u64::from_str_radix(b.trim_start_matches("0x"), 16).ok());
             match (raw.is_some(), mined_at) {
                 (false, _) => gone.push(r),
-                (true, Some(b)) if b <= processed => gone.push(apply::Replaced {
+                (true, Some(b)) if b <= processed => gone.push(apply::GoneFromMempool {
                     why: apply::Gone::Failed,
                     ..r
                 }),

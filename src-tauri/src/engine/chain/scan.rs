@@ -4,7 +4,9 @@
 //! payments on the session (settlement decides), never lost.
 
 use super::Watched;
-use crate::engine::checkout::apply::{Mempool, PaidAsset, PaymentSeen, PendingPayment, Replaced};
+use crate::engine::checkout::apply::{
+    GoneFromMempool, Mempool, PaidAsset, PaymentSeen, PendingPayment,
+};
 use crate::engine::config::NetworkConfig;
 use crate::engine::{Error, Result};
 use alloy::consensus::Transaction as _;
@@ -76,7 +78,7 @@ pub fn pending_payment(
 /// Mempool payments whose fate `block` settles: another transaction of theirs used the sender
 /// nonce ("speed up" pays again under another hash; "cancel" pays nobody), or their own
 /// transaction is in it without the payment (`found`): it failed (reverted, out of gas).
-pub fn gone_in(block: &Block, mempool: &Mempool, found: &[PaymentSeen]) -> Vec<Replaced> {
+pub fn gone_in(block: &Block, mempool: &Mempool, found: &[PaymentSeen]) -> Vec<GoneFromMempool> {
     if mempool.is_empty() {
         return vec![];
     }

@@ -169,7 +169,10 @@ pub(crate) async fn orphaned_first_seen(
 
 /// Removes mempool payments whose fate is known (replaced, mined without paying, or unknown to
 /// the node after the deadline); returns the sessions that lost one.
-async fn remove_mempool(tx: &mut sqlx::SqliteConnection, gone: &[Replaced]) -> Result<Vec<String>> {
+async fn remove_mempool(
+    tx: &mut sqlx::SqliteConnection,
+    gone: &[GoneFromMempool],
+) -> Result<Vec<String>> {
     let mut touched = Vec::new();
     for r in gone {
         let removed = sqlx::query(
@@ -201,7 +204,7 @@ async fn mark_unsettled(tx: &mut sqlx::SqliteConnection, ids: &[String]) -> Resu
 
 /// A mempool payment whose fate is known: it no longer counts (SPEC §4, "Every session ends").
 #[derive(Debug, Clone)]
-pub struct Replaced {
+pub struct GoneFromMempool {
     /// The session it was recorded on.
     pub session_id: String,
     /// The transaction.
@@ -250,7 +253,7 @@ pub async fn record_block(
     block: BlockRef<'_>,
     head: u64,
     found: &[PaymentSeen],
-    gone: &[Replaced],
+    gone: &[GoneFromMempool],
 ) -> Result<Vec<String>> {
     let BlockRef { number, hash, .. } = block;
     let now = svc.now().timestamp_millis();
@@ -344,10 +347,10 @@ pub struct PendingPayment {
 pub struct Mempool {
     /// (sender lowercase, nonce) → payments: a block that uses the nonce for another
     /// transaction replaced them.
-    pub by_nonce: std::collections::HashMap<(String, u64), Vec<Replaced>>,
+    pub by_nonce: std::collections::HashMap<(String, u64), Vec<GoneFromMempool>>,
     /// Transaction hash → payments: a block that includes the transaction without the payment
     /// (reverted) settles them.
-    pub by_hash: std::collections::HashMap<String, Vec<Replaced>>,
+    pub by_hash: std::collections::HashMap<String, Vec<GoneFromMempool>>,
 }
 
 impl Mempool {
@@ -370,31 +373,29 @@ pub async fn mempool(svc: &Service, network_id: &str) -> Result<Mempool> {
     .await?;
     let mut m = Mempool::default();
     for (session_id, tx_hash, from, nonce) in rows {
-        let r = Replaced {
-            session_id,
-            tx_hash: tx_hash.to_ascii_lowercase(),
-            why: Gone::Replaced,
+        let tx_hash = tx_hash.to_ascii_lowercase();
+        let gone = |why| GoneFromMempool {
+            session_id: session_id.clone(),
+            tx_hash: tx_hash.clone(),
+            why,
         };
-        m.by_hash
-            .entry(r.tx_hash.clone())
-            .or_default()
-            .push(Replaced {
-                why: Gone::Failed,
-                ..r.clone()
-            });
         if let Some(nonce) = nonce.and_then(|n| u64::try_from(n).ok()) {
             m.by_nonce
                 .entry((from.to_ascii_lowercase(), nonce))
                 .or_default()
-                .push(r);
+                .push(gone(Gone::Replaced));
         }
+        m.by_hash
+            .entry(tx_hash.clone())
+            .or_default()
+            .push(gone(Gone::Failed));
     }
     Ok(m)
 }
 
 /// Mempool payments whose session's deadline its chain has passed (`expiresAt`, + grace once
 /// something was mined for it): each must now be known to the node or go (SPEC §4).
-pub async fn overdue_mempool(svc: &Service, network_id: &str) -> Result<Vec<Replaced>> {
+pub async fn overdue_mempool(svc: &Service, network_id: &str) -> Result<Vec<GoneFromMempool>> {
     let rows: Vec<(String, String)> = sqlx::query_as(
         // CROSS JOIN keeps SQLite on the partial index of mempool payments: joined the other
         // way it read every session of the network on every block (56 ms a block at 100,000).
@@ -411,7 +412,7 @@ pub async fn overdue_mempool(svc: &Service, network_id: &str) -> Result<Vec<Repl
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(session_id, tx_hash)| Replaced {
+        .map(|(session_id, tx_hash)| GoneFromMempool {
             session_id,
             tx_hash,
             why: Gone::Dropped,
@@ -421,7 +422,7 @@ pub async fn overdue_mempool(svc: &Service, network_id: &str) -> Result<Vec<Repl
 
 /// Removes mempool payments whose fate is known outside a block; returns the sessions that
 /// lost one (to re-settle).
-pub async fn drop_mempool(svc: &Service, gone: &[Replaced]) -> Result<Vec<String>> {
+pub async fn drop_mempool(svc: &Service, gone: &[GoneFromMempool]) -> Result<Vec<String>> {
     let mut tx = svc.begin_write().await?;
     let touched = remove_mempool(&mut tx, gone).await?;
     tx.commit().await?;
@@ -655,8 +656,8 @@ fn moved_back(old: Status, new: Status) -> bool {
 
 /// Re-settles one session at `head` (and its network's chain time) and writes the result with
 /// its events in one transaction: `session.reverted` on a move back, the new status's event,
-/// and once per extra payment `session.unexpected_payment` (another asset) or
-/// `session.late_payment` (after the session was final or beyond its amount).
+/// and once per extra payment, when it is mined, `session.unexpected_payment` (another asset)
+/// or `session.late_payment` (after the session was final or beyond its amount).
 /// Returns whether anything changed.
 pub async fn apply_settlement(svc: &Service, session_id: &str, head: Option<u64>) -> Result<bool> {
     let now = svc.now();
@@ -684,7 +685,9 @@ pub async fn apply_settlement(svc: &Service, session_id: &str, head: Option<u64>
         .extra
         .iter()
         .map(|i| &pays[*i])
-        .filter(|p| p.late_notified == 0)
+        // A pending payment is told once it is mined: the node may drop it, and an event for
+        // money that never arrives is a false one.
+        .filter(|p| p.late_notified == 0 && p.block_number.is_some())
         .collect();
     let changed = s.status != old
         || s.confirmations as i64 != r.confirmations

@@ -140,11 +140,16 @@ pub struct Settlement {
 
 /// Applies SPEC §4's rules.
 ///
-/// Payments are taken in first-seen order. A payment in the session's asset counts toward the
+/// Payments are taken in the chain's order: mined ones by block (then first seen), then those
+/// still in the mempool by first seen. A payment in the session's asset counts toward the
 /// session if it was first seen before the grace period ended and the payments before it were
 /// not yet enough; all others (every payment in another asset, and every payment to a canceled
 /// session) are `extra`. On time or late is decided by the first-seen time of the payment that
 /// completed the amount.
+///
+/// Mined before pending keeps what is counted from changing under a session: a payment that
+/// mines later comes after every payment already mined, and a pending one the node dropped
+/// never stands in front of the customer's real retry (which would make the retry `extra`).
 ///
 /// `chain_time` is the timestamp of the last block the network's watcher processed (SPEC §4:
 /// expiry follows the chain): a session with nothing counted expires once it reaches
@@ -156,7 +161,10 @@ pub fn settle(
     chain_time: Option<DateTime<Utc>>,
 ) -> Settlement {
     let mut order: Vec<usize> = (0..payments.len()).collect();
-    order.sort_by_key(|&i| (payments[i].first_seen, i));
+    order.sort_by_key(|&i| {
+        let p = &payments[i];
+        (p.block_number.is_none(), p.block_number, p.first_seen, i)
+    });
 
     if terms.canceled_at.is_some() {
         return Settlement {
@@ -250,6 +258,31 @@ mod tests {
             Some(t0() + Duration::minutes(now_min)),
         )
         .status
+    }
+
+    #[test]
+    fn a_mined_retry_counts_before_a_pending_payment_the_node_dropped() {
+        // Seen pending at minute 1 (then dropped by the node), paid for real at minute 3.
+        let s = settle(
+            &terms(100),
+            &[pay(100, None, 1), pay(100, Some(8), 3)],
+            Some(10),
+            Some(t0() + Duration::minutes(4)),
+        );
+        assert_eq!(s.status, Status::Paid);
+        assert_eq!((s.counted.clone(), s.extra.clone()), (vec![1], vec![0]));
+    }
+
+    #[test]
+    fn a_payment_mined_later_comes_after_those_already_mined() {
+        // Seen first but mined after another full payment: the one mined first stays counted.
+        let s = settle(
+            &terms(100),
+            &[pay(100, Some(9), 1), pay(100, Some(5), 3)],
+            Some(20),
+            Some(t0() + Duration::minutes(4)),
+        );
+        assert_eq!((s.counted, s.extra), (vec![1], vec![0]));
     }
 
     #[test]
@@ -485,6 +518,25 @@ mod tests {
                     a.status == Status::PaidLate,
                     payments[last].first_seen > t.expires_at
                 );
+            }
+        }
+
+        #[test]
+        fn a_newly_mined_payment_never_uncounts_a_mined_one(
+            payments in proptest::collection::vec(arb_payment(), 0..6),
+            next in arb_payment(), head in 0u64..40, now in 0i64..60,
+        ) {
+            // The next payment mines at or after every block already on the session.
+            let top = payments.iter().filter_map(|p| p.block_number).max().unwrap_or(0);
+            let next = Observed { block_number: Some(top + 1), ..next };
+            let t = terms(100);
+            let at = Some(t0() + Duration::minutes(now));
+            let before = settle(&t, &payments, Some(head), at);
+            let mut more = payments.clone();
+            more.push(next);
+            let after = settle(&t, &more, Some(head), at);
+            for i in before.counted.iter().filter(|i| payments[**i].block_number.is_some()) {
+                prop_assert!(after.counted.contains(i));
             }
         }
 

@@ -13,7 +13,7 @@ APT_PACKAGES := pkg-config libssl-dev libwebkit2gtk-4.1-dev libgtk-3-dev libsoup
   chromium zbar-tools
 DEMO_DIR ?= $(ROOT)/.demo
 
-.PHONY: help deps apt-deps npm-deps cargo-tools ui build demo test lint test-rust test-ui test-e2e soak fuzz bench bench-window clean
+.PHONY: package package-check help deps apt-deps npm-deps cargo-tools ui build demo test lint test-rust test-ui test-e2e soak fuzz bench bench-window clean fixture
 
 help:
 	@echo "make demo        install everything, set up a demo shop on a local devnet, open the app"
@@ -22,6 +22,8 @@ help:
 	@echo "make bench       measure the engine"
 	@echo "make soak        the long soak: 300 sessions, 12 SIGKILLs, every fault (SOAK_SEED=n)"
 	@echo "make fuzz        every boundary that reads outside data, with many more cases than make test"
+	@echo "make package     the release app as a .deb and an .rpm (target/release/bundle/)"
+	@echo "make package-check   install the .deb in a clean Debian 12 root and open it"
 
 deps: apt-deps npm-deps cargo-tools
 
@@ -119,3 +121,19 @@ bench-window: deps ui
 
 clean:
 	rm -rf target ui/dist test-artifacts
+
+# Writes tests/fixtures/data-0.1.0 (the data folder of a released version that the upgrade
+# test opens): run once per release, then commit it.
+fixture: build
+	rm -rf tests/fixtures/data-0.1.0
+	scripts/with-keyring.sh -- cargo test $(FEATURES) --test integration -- --ignored make_release_fixture
+
+# The release app as packages (Tauri's bundler, offline). AppImage is left out: its tools are
+# downloaded from GitHub at build time (see the README).
+package: deps ui
+	ui/node_modules/.bin/tauri build --bundles deb,rpm
+	@ls -l target/release/bundle/deb/*.deb target/release/bundle/rpm/*.rpm
+
+# Proves the .deb on a clean Debian 12 root (needs root and the Debian mirror).
+package-check: package
+	scripts/package-check.sh $$(ls target/release/bundle/deb/*.deb | head -1)

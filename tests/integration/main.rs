@@ -3,6 +3,7 @@
 
 mod api;
 mod api_fuzz;
+mod bundle;
 mod chain;
 mod common;
 mod config;
@@ -18,6 +19,7 @@ mod sessions;
 mod shutdown;
 mod soak;
 mod till;
+mod upgrade;
 mod wallet;
 mod wallets;
 mod webhooks;

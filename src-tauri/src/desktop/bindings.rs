@@ -4,6 +4,7 @@
 
 #[cfg(test)]
 mod tests {
+    use crate::engine::about::About;
     use crate::engine::chain::ChainStatus;
     use crate::engine::checkout::model::{
         AssetAmount, AssetRef, CheckoutSession, Fiat, NetworkRef, PaymentView,
@@ -37,6 +38,7 @@ mod tests {
     fn ipc_types_are_written_from_the_rust_types() {
         let decls = [
             declare::<Status>(),
+            declare::<About>(),
             declare::<AssetAmount>(),
             declare::<AssetRef>(),
             declare::<Fiat>(),

@@ -238,3 +238,28 @@ pub async fn keys_revoke(state: State<'_, AppState>, id: String) -> IpcResult<Ap
     state.owner.require()?;
     Ok(state.svc.keys_revoke(&id).await?)
 }
+
+/// Version, data folder and log folder (SPEC §9, About).
+#[tauri::command]
+pub fn about(state: State<'_, AppState>) -> IpcResult<crate::engine::about::About> {
+    state.owner.require()?;
+    Ok(crate::engine::about::about(&state.svc))
+}
+
+/// The support report: version, OS, configuration without secrets, chain status.
+#[tauri::command]
+pub fn diagnostics(state: State<'_, AppState>) -> IpcResult<String> {
+    state.owner.require()?;
+    Ok(crate::engine::about::diagnostics(&state.svc))
+}
+
+/// Opens the log folder in the system's file manager.
+#[tauri::command]
+pub fn open_log_folder(app: tauri::AppHandle, state: State<'_, AppState>) -> IpcResult<()> {
+    use tauri_plugin_opener::OpenerExt;
+    state.owner.require()?;
+    let dir = crate::engine::logging::log_dir(state.svc.data_dir());
+    app.opener()
+        .open_path(dir.to_string_lossy(), None::<&str>)
+        .map_err(|e| IpcError::from(Error::Internal(format!("cannot open the log folder: {e}"))))
+}

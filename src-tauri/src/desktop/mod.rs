@@ -112,6 +112,9 @@ pub fn run(data_dir: &Path) -> Result<()> {
             dashboard::keys_create,
             dashboard::keys_list,
             dashboard::keys_revoke,
+            dashboard::about,
+            dashboard::diagnostics,
+            dashboard::open_log_folder,
         ])
         .setup(move |app| {
             tauri::async_runtime::spawn(forward_changes(

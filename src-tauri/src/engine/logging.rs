@@ -9,8 +9,20 @@ use tracing_subscriber::{fmt, layer::SubscriberExt, util::SubscriberInitExt, Env
 /// File name of the log inside the data directory.
 pub const LOG_FILE: &str = "chaintill.log";
 
+/// Where `chaintill.log` goes for `data_dir`: the OS log folder (`$XDG_STATE_HOME/chaintill`,
+/// e.g. `~/.local/state/chaintill`) for the default data folder of an installed app, never beside
+/// the binary; the data folder itself for one chosen with `--data-dir` (a shop or a test that
+/// keeps several apart keeps their logs apart too).
+pub fn log_dir(data_dir: &Path) -> std::path::PathBuf {
+    let default = crate::engine::service::default_data_dir().ok();
+    match directories::BaseDirs::new().and_then(|b| b.state_dir().map(|d| d.join("chaintill"))) {
+        Some(state) if default.as_deref() == Some(data_dir) => state,
+        _ => data_dir.to_path_buf(),
+    }
+}
+
 /// Installs the global subscriber. `stderr_level` is the default for the terminal
-/// (`CHAINTILL_LOG` overrides it); the file always gets `info` and above.
+/// (`CHAINTILL_LOG` overrides it); the file (in [`log_dir`]) always gets `info` and above.
 pub fn init(data_dir: &Path, stderr_level: &str) {
     let stderr_filter =
         EnvFilter::try_from_env("CHAINTILL_LOG").unwrap_or_else(|_| EnvFilter::new(stderr_level));
@@ -18,7 +30,9 @@ pub fn init(data_dir: &Path, stderr_level: &str) {
         .with_writer(|| Redacting(std::io::stderr()))
         .with_target(false)
         .with_filter(stderr_filter);
-    let file = crate::engine::private::append(&data_dir.join(LOG_FILE))
+    let dir = log_dir(data_dir);
+    let file = crate::engine::private::create_dir(&dir)
+        .and_then(|()| crate::engine::private::append(&dir.join(LOG_FILE)))
         .ok()
         .map(|f| {
             let f = std::sync::Arc::new(std::sync::Mutex::new(f));

@@ -1,5 +1,6 @@
 //! The headless engine: configuration, storage, wallet, checkout and the service layer.
 
+pub mod about;
 pub mod api;
 pub mod chain;
 pub mod checkout;

@@ -73,6 +73,9 @@ describe("TauriBackend", () => {
     await b.keysCreate(true, null, true);
     await b.keysList();
     await b.keysRevoke("key_1");
+    await b.about();
+    await b.diagnostics();
+    await b.openLogFolder();
     expect(calls).toEqual([
       ["ledger_find", { filter, limit: 50, startingAfter: "cs_1" }],
       ["ledger_totals", { filter }],
@@ -91,6 +94,9 @@ describe("TauriBackend", () => {
       ["keys_create", { live: true, name: null, restricted: true }],
       ["keys_list", {}],
       ["keys_revoke", { id: "key_1" }],
+      ["about", {}],
+      ["diagnostics", {}],
+      ["open_log_folder", {}],
     ]);
   });
 

@@ -5,6 +5,7 @@
 import { invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
 import type {
+  About,
   ApiKey,
   AppInfo,
   Attempt,
@@ -87,6 +88,11 @@ export interface Backend {
   keysCreate(live: boolean, name: string | null, restricted: boolean): Promise<CreatedKey>;
   keysList(): Promise<ApiKey[]>;
   keysRevoke(id: string): Promise<ApiKey>;
+  /** Version, data folder, log folder. */
+  about(): Promise<About>;
+  /** The support report (version, OS, configuration without secrets, chain status). */
+  diagnostics(): Promise<string>;
+  openLogFolder(): Promise<void>;
 
   /** A payment, a block or a commit happened: refresh what is on screen. */
   onSessionsChanged(f: () => void): Promise<Unlisten>;
@@ -179,6 +185,9 @@ export class TauriBackend implements Backend {
   keysCreate = (live: boolean, name: string | null, restricted: boolean) => call<CreatedKey>("keys_create", { live, name, restricted });
   keysList = () => call<ApiKey[]>("keys_list");
   keysRevoke = (id: string) => call<ApiKey>("keys_revoke", { id });
+  about = () => call<About>("about");
+  diagnostics = () => call<string>("diagnostics");
+  openLogFolder = async () => void (await call<null>("open_log_folder"));
 
   onSessionsChanged = (f: () => void) => on("sessions-changed", f);
   onCurrentSaleChanged = (f: () => void) => on("current-sale-changed", f);

@@ -1,5 +1,6 @@
 // A Backend with fake data, for unit tests and the mock harness (never in the production bundle).
 import type {
+  About,
   ApiKey,
   AppInfo,
   Attempt,
@@ -570,6 +571,21 @@ export class FakeBackend implements Backend {
     const r = { ...k, revokedAt: new Date().toISOString() };
     this.keys = this.keys.map((x) => (x.id === id ? r : x));
     return r;
+  }
+
+  async about(): Promise<About> {
+    this.rec("about");
+    this.owner();
+    return { version: "0.1.0", databaseVersion: 10, dataDir: "/home/shop/.local/share/chaintill", logDir: "/home/shop/.local/state/chaintill" };
+  }
+  async diagnostics() {
+    this.rec("diagnostics");
+    this.owner();
+    return "Chaintill 0.1.0\nDatabase version: 10\nOperating system: Debian GNU/Linux 12 (bookworm) (x86_64)\n";
+  }
+  async openLogFolder() {
+    this.rec("openLogFolder");
+    this.owner();
   }
 
   onSessionsChanged(f: () => void) { return this.listen("sessions-changed", f); }

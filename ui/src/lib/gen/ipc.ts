@@ -7,6 +7,27 @@
 export type Status = "pending" | "detected" | "underpaid" | "paid" | "overpaid" | "paid_late" | "expired" | "canceled";
 
 /**
+ * What the About panel shows.
+ */
+export type About = { 
+/**
+ * The app's version (the package's, and what `chaintill --version` prints).
+ */
+version: string, 
+/**
+ * The version of the database schema this build writes.
+ */
+databaseVersion: number, 
+/**
+ * The data folder (configuration and database).
+ */
+dataDir: string, 
+/**
+ * The folder `chaintill.log` is written to.
+ */
+logDir: string, };
+
+/**
  * `{atomic, value}` (+ `wei`/`eth` for native-asset amounts).
  */
 export type AssetAmount = { 

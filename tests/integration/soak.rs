@@ -85,13 +85,15 @@ impl Kind {
         )
     }
 
-    /// Sessions that must end by their deadline get the shortest expiry (a dropped payment
-    /// leaves its session at the deadline).
-    fn short_expiry(self) -> bool {
-        matches!(
-            self,
-            Kind::Late | Kind::Never | Kind::WrongAsset | Kind::DroppedThenPaid
-        )
+    /// The expiry of sessions that must end within the soak: 1 minute for those whose end is
+    /// their deadline; 2 for a dropped payment, which leaves its session at the deadline (+
+    /// grace) while its customer, queued behind the others' paused blocks, pays in time.
+    fn expiry_minutes(self) -> Option<u32> {
+        match self {
+            Kind::Late | Kind::Never | Kind::WrongAsset => Some(1),
+            Kind::DroppedThenPaid => Some(2),
+            _ => None,
+        }
     }
 
     fn expected(self) -> &'static str {
@@ -378,14 +380,21 @@ impl Chain {
         };
         {
             let _open = self.gate.read().await;
-            let _ = self
+            // The second is refused if the first was already mined (its nonce is used).
+            if let Err(e) = self
                 .p
                 .send_transaction(fee(first, 30_000_000_000, 1_000_000))
-                .await;
-            let _ = self
+                .await
+            {
+                eprintln!("soak: the first of {from}'s two transactions was refused: {e}");
+            }
+            if let Err(e) = self
                 .p
                 .send_transaction(fee(second, 90_000_000_000, 2_000_000_000))
-                .await;
+                .await
+            {
+                eprintln!("soak: the second of {from}'s two transactions was refused: {e}");
+            }
         }
         let (tx_hash, paid_to) = mined_with_nonce(&self.p, from, 0).await;
         let pays = paid_to == Some(to);
@@ -450,69 +459,146 @@ impl Chain {
 
     /// A reorg of `depth` blocks: the chain replaces its last blocks with empty ones, and their
     /// transactions come back into the pool (as a node's own pool brings them back) to be mined
-    /// again, in their order. Anvil forgets them, so they are sent again: signed ones as they
-    /// were, an impersonated account's with the same fields (the same hash). Returns how many
-    /// could not be sent again.
+    /// again, block by block, in their order. Anvil forgets them, and evicts pending
+    /// transactions whose sender's funding left with the reorged blocks (as geth does): those
+    /// are sent again too, as a wallet rebroadcasts. Returns how many could not be.
     async fn reorg(&self, depth: u64) -> usize {
-        use alloy::consensus::Transaction as _;
-        use alloy::network::TransactionResponse;
         let _alone = self.gate.write().await;
         self.mining(false).await;
         let head = self.p.get_block_number().await.unwrap();
         let mut orphaned = Vec::new();
         for n in head + 1 - depth.min(head)..=head {
             let block = self.p.get_block_by_number(n.into()).full().await.unwrap();
+            let mut txs = Vec::new();
             for tx in block.unwrap().transactions.txns() {
-                let raw: Option<alloy_primitives::Bytes> = if self.accounts.contains(&tx.from()) {
-                    self.p
-                        .raw_request("eth_getRawTransactionByHash".into(), (tx.tx_hash(),))
-                        .await
-                        .unwrap()
-                } else {
-                    None
-                };
-                orphaned.push((tx.clone(), raw));
+                txs.push(self.with_raw(tx.clone()).await);
             }
+            orphaned.push(txs);
         }
+        let pending = self.pending().await;
         let _: Value = self
             .p
             .raw_request("anvil_reorg".into(), (depth, Vec::<Value>::new()))
             .await
             .unwrap();
+        let count = orphaned.iter().map(Vec::len).sum();
+        self.reorged.fetch_add(count, Ordering::SeqCst);
         let mut lost = 0;
-        self.reorged.fetch_add(orphaned.len(), Ordering::SeqCst);
-        for (tx, raw) in orphaned {
-            let sent: Result<Value, _> = match raw {
-                Some(raw) => {
-                    self.p
-                        .raw_request("eth_sendRawTransaction".into(), (raw,))
-                        .await
+        // Block by block, each mined before the next is sent: a customer's own account is
+        // funded in an earlier block than it pays from, and a node checks the balance on entry.
+        for txs in orphaned.into_iter().chain([pending]) {
+            for (tx, raw) in &txs {
+                if !self.send_again(tx, raw.clone()).await {
+                    lost += 1;
                 }
-                None => {
-                    let fields = json!({
-                        "from": tx.from(), "to": tx.to(), "value": tx.value(),
-                        "input": tx.input(), "nonce": format!("{:#x}", tx.nonce()),
-                        "gas": format!("{:#x}", tx.gas_limit()),
-                        "maxFeePerGas": format!("{:#x}", alloy::consensus::Transaction::max_fee_per_gas(&tx)),
-                        "maxPriorityFeePerGas":
-                            format!("{:#x}", tx.max_priority_fee_per_gas().unwrap_or(0)),
-                        "type": "0x2",
-                    });
-                    self.p
-                        .raw_request("eth_sendTransaction".into(), (fields,))
-                        .await
-                }
-            };
-            if let Err(e) = sent {
+            }
+            let _: Value = self.p.raw_request("evm_mine".into(), ()).await.unwrap();
+        }
+        self.mining(true).await;
+        lost
+    }
+
+    /// The pool's pending transactions, each with its signed bytes where it has them.
+    async fn pending(
+        &self,
+    ) -> Vec<(
+        alloy::rpc::types::Transaction,
+        Option<alloy_primitives::Bytes>,
+    )> {
+        let pool: Value = self
+            .p
+            .raw_request("txpool_content".into(), ())
+            .await
+            .unwrap();
+        let mut txs: Vec<alloy::rpc::types::Transaction> = pool["pending"]
+            .as_object()
+            .into_iter()
+            .flat_map(|senders| senders.values())
+            .filter_map(|by_nonce| by_nonce.as_object())
+            .flat_map(|by_nonce| by_nonce.values())
+            .filter_map(|t| serde_json::from_value(t.clone()).ok())
+            .collect();
+        txs.sort_by_key(|t| {
+            use alloy::consensus::Transaction as _;
+            use alloy::network::TransactionResponse;
+            (t.from(), t.nonce())
+        });
+        let mut out = Vec::new();
+        for tx in txs {
+            out.push(self.with_raw(tx).await);
+        }
+        out
+    }
+
+    /// `tx` with its signed bytes if a dev account signed it (an impersonated account's carry
+    /// no real signature: those are sent again by their fields).
+    async fn with_raw(
+        &self,
+        tx: alloy::rpc::types::Transaction,
+    ) -> (
+        alloy::rpc::types::Transaction,
+        Option<alloy_primitives::Bytes>,
+    ) {
+        use alloy::network::TransactionResponse;
+        let raw = if self.accounts.contains(&tx.from()) {
+            self.p
+                .raw_request("eth_getRawTransactionByHash".into(), (tx.tx_hash(),))
+                .await
+                .unwrap()
+        } else {
+            None
+        };
+        (tx, raw)
+    }
+
+    /// Sends `tx` again (same hash); whether the pool has it now.
+    async fn send_again(
+        &self,
+        tx: &alloy::rpc::types::Transaction,
+        raw: Option<alloy_primitives::Bytes>,
+    ) -> bool {
+        use alloy::consensus::Transaction as _;
+        use alloy::network::TransactionResponse;
+        let sent: Result<Value, _> = match raw {
+            Some(raw) => {
+                self.p
+                    .raw_request("eth_sendRawTransaction".into(), (raw,))
+                    .await
+            }
+            None => {
+                let fields = json!({
+                    "from": tx.from(), "to": tx.to(), "value": tx.value(),
+                    "input": tx.input(), "nonce": format!("{:#x}", tx.nonce()),
+                    "gas": format!("{:#x}", tx.gas_limit()),
+                    "maxFeePerGas": format!("{:#x}", alloy::consensus::Transaction::max_fee_per_gas(tx)),
+                    "maxPriorityFeePerGas":
+                        format!("{:#x}", tx.max_priority_fee_per_gas().unwrap_or(0)),
+                    "type": "0x2",
+                });
+                self.p
+                    .raw_request("eth_sendTransaction".into(), (fields,))
+                    .await
+            }
+        };
+        let mined = || async {
+            matches!(
+                self.p.get_transaction_receipt(tx.tx_hash()).await,
+                Ok(Some(_))
+            )
+        };
+        match sent {
+            Ok(_) => true,
+            // Still in the pool (it was not evicted), or mined with an earlier re-mined block.
+            Err(e) if e.to_string().contains("already") => true,
+            Err(_) if mined().await => true,
+            Err(e) => {
                 eprintln!(
                     "soak: {:#x} was not taken again after the reorg: {e}",
                     tx.tx_hash()
                 );
-                lost += 1;
+                false
             }
         }
-        self.mining(true).await;
-        lost
     }
 
     fn native(&self, from: Address, to: Address, wei: U256) -> TransactionRequest {
@@ -596,7 +682,7 @@ async fn customer(chain: Arc<Chain>, kind: Kind, s: Value, payer: Address, creat
             // Seen pending, dropped by the node (never mined), then paid from another wallet:
             // the retry is the payment, never `extra`.
             let own = c.own_account(payer).await;
-            c.dropped(c.native(own, to, amount), Duration::from_secs(3))
+            c.dropped(c.native(own, to, amount), Duration::from_secs(2))
                 .await;
             tokio::time::sleep(Duration::from_secs(1)).await;
             assert!(c.send(&id, c.native(payer, to, amount)).await);
@@ -605,30 +691,49 @@ async fn customer(chain: Arc<Chain>, kind: Kind, s: Value, payer: Address, creat
 }
 
 /// The mined transaction of `from` with `nonce` (waiting up to a minute): its hash and recipient.
+/// Looked for again until found: a reorg can take it off the chain between the count and the
+/// search, to be mined again a moment later.
 async fn mined_with_nonce(p: &DynProvider, from: Address, nonce: u64) -> (String, Option<Address>) {
     use alloy::consensus::Transaction as _;
     use alloy::network::TransactionResponse;
-    for _ in 0..600 {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
         if p.get_transaction_count(from).await.unwrap() > nonce {
-            break;
+            let head = p.get_block_number().await.unwrap();
+            for n in (head.saturating_sub(120)..=head).rev() {
+                let Some(block) = p.get_block_by_number(n.into()).full().await.unwrap() else {
+                    continue; // the head moved back under us (a reorg)
+                };
+                for tx in block.transactions.txns() {
+                    if tx.from() == from && tx.nonce() == nonce {
+                        return (format!("{:#x}", tx.tx_hash()), tx.to());
+                    }
+                }
+            }
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let head = p.get_block_number().await.unwrap();
-    for n in (head.saturating_sub(120)..=head).rev() {
-        let block = p
-            .get_block_by_number(n.into())
-            .full()
-            .await
-            .unwrap()
-            .unwrap();
-        for tx in block.transactions.txns() {
-            if tx.from() == from && tx.nonce() == nonce {
-                return (format!("{:#x}", tx.tx_hash()), tx.to());
-            }
-        }
-    }
-    panic!("no transaction of {from} with nonce {nonce} mined within a minute");
+    let head = p
+        .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
+        .await
+        .unwrap()
+        .unwrap()
+        .header;
+    let pool: Value = p
+        .raw_request("txpool_inspect".into(), ())
+        .await
+        .unwrap_or_default();
+    panic!(
+        "no transaction of {from} with nonce {nonce} mined within a minute; head {} at {} (now {}), \
+         base fee {:?}, balance {}, its pool entries {}, pool sizes {}",
+        head.number,
+        head.timestamp,
+        chrono::Utc::now().timestamp(),
+        head.base_fee_per_gas,
+        p.get_balance(from).await.unwrap(),
+        pool["pending"].get(from.to_string().to_lowercase()).or(pool["pending"].get(from.to_string())).cloned().unwrap_or_default(),
+        pool["pending"].as_object().map_or(0, |m| m.len()),
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -819,8 +924,8 @@ async fn soak_every_session_ends_right_under_faults() {
         if kind.token() {
             body["asset"] = json!("TUSD");
         }
-        if kind.short_expiry() {
-            body["expiresInMinutes"] = json!(1);
+        if let Some(minutes) = kind.expiry_minutes() {
+            body["expiresInMinutes"] = json!(minutes);
         }
         tokio::time::sleep(pace).await;
         let url = format!("{base}/api/v1/checkout_sessions");
@@ -870,7 +975,7 @@ async fn soak_every_session_ends_right_under_faults() {
     // leaves its session once the deadline has passed.
     let svc = chaintill::engine::Service::open(shop.path()).await.unwrap();
     let created = created.lock().unwrap().clone();
-    let deadline = Instant::now() + Duration::from_secs(180);
+    let deadline = Instant::now() + Duration::from_secs(240);
     let (mut wrong, mut false_extra): (Vec<String>, Vec<String>);
     loop {
         (wrong, false_extra) = (Vec::new(), Vec::new());

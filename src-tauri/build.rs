@@ -48,6 +48,9 @@ fn main() {
                 "keys_create",
                 "keys_list",
                 "keys_revoke",
+                "about",
+                "diagnostics",
+                "open_log_folder",
             ])),
     )
     .expect("tauri-build failed");

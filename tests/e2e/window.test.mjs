@@ -221,6 +221,24 @@ test("a wrong PIN is refused; the right one opens settings; a changed expiry is 
   await w.click("[data-testid=nav-settings]");
   await w.until("settings", () => w.find("[data-testid=settings]"));
   await w.shot("settings");
+  // About: the version, where the data and the logs are, and the diagnostics for support.
+  await w.until("about", () => w.find("[data-testid=about]"));
+  await w.run(`arguments[arguments.length - 1](document.querySelector("[data-testid=about]").scrollIntoView({ block: "center" }))`);
+  await w.until("about", async () => /0\.1\.0/.test(await w.text("[data-testid=about]")));
+  const about = await w.text("[data-testid=about]");
+  assert.ok(about.includes(dataDir), about);
+  const diagnostics = await w.run(`
+    const done = arguments[arguments.length - 1];
+    window.__TAURI_INTERNALS__.invoke("diagnostics").then(done, (e) => done("refused: " + JSON.stringify(e)));
+  `);
+  assert.match(diagnostics, /^Chaintill 0\.1\.0$/m);
+  assert.match(diagnostics, /^local \(chain 31337\): connected; head \d+/m);
+  assert.match(diagnostics, /rpc_urls = \["ws:\/\/127\.0\.0\.1:\d+"\]/);
+  assert.doesNotMatch(diagnostics, new RegExp(PIN));
+  await w.click("[data-testid=copy-diagnostics]");
+  await w.until("copied", async () => /Copied|Could not copy/.test(await w.text("[data-testid=about]")));
+  await w.shot("settings-about");
+  assert.match(await w.text("[data-testid=about]"), /Copied/);
   const expiry = "[data-testid=settings] input[name=expiryMinutes]";
   await w.clear(expiry);
   await w.type(expiry, "1");

@@ -55,7 +55,15 @@ in_root bash -c '
   for i in $(seq 1 60); do
     if xwininfo -root -tree 2>/dev/null | grep -q "\"Chaintill\""; then
       sleep 2
-      kill -0 $app 2>/dev/null && { echo "the window is open"; kill $app; kill $xvfb; exit 0; }
+      if kill -0 $app 2>/dev/null; then
+        echo "the window is open"; kill $app; kill $xvfb
+        # The data in the OS app-data folder, the log in the OS log folder, never beside the binary.
+        test -f /root/.local/share/chaintill/chaintill.db || { echo "no database in ~/.local/share/chaintill"; exit 1; }
+        test -f /root/.local/state/chaintill/chaintill.log || { echo "no log in ~/.local/state/chaintill"; exit 1; }
+        ! ls /usr/bin | grep -q "chaintill\\.\\(db\\|log\\|toml\\)" || { echo "files beside the binary"; exit 1; }
+        echo "data in ~/.local/share/chaintill, log in ~/.local/state/chaintill"
+        exit 0
+      fi
     fi
     sleep 0.5
   done

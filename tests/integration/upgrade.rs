@@ -95,16 +95,26 @@ fn file_digest(path: &Path) -> String {
     hex::encode(Sha256::digest(std::fs::read(path).unwrap()))
 }
 
-/// A database that has only the first `n` migrations of this build (an older release's).
-async fn database_at(dir: &Path, n: usize) -> SqlitePool {
-    let older = sqlx::migrate::Migrator {
-        migrations: Cow::Owned(MIGRATOR.migrations[..n].to_vec()),
-        ..sqlx::migrate::Migrator::DEFAULT
-    };
+/// The migrations of the release before this build: all but the last.
+fn previous_release() -> usize {
+    MIGRATOR.migrations.len() - 1
+}
+
+/// The folder's database opened as it is, with no migration.
+async fn connect(dir: &Path) -> SqlitePool {
     let options = sqlx::sqlite::SqliteConnectOptions::new()
         .filename(dir.join(store::DB_FILE))
         .create_if_missing(true);
-    let pool = SqlitePool::connect_with(options).await.unwrap();
+    SqlitePool::connect_with(options).await.unwrap()
+}
+
+/// A database with the schema of the release before this build.
+async fn previous_release_database(dir: &Path) -> SqlitePool {
+    let older = sqlx::migrate::Migrator {
+        migrations: Cow::Owned(MIGRATOR.migrations[..previous_release()].to_vec()),
+        ..sqlx::migrate::Migrator::DEFAULT
+    };
+    let pool = connect(dir).await;
     older.run(&pool).await.unwrap();
     pool
 }
@@ -147,8 +157,7 @@ async fn a_data_folder_from_release_0_1_0_opens_with_everything_in_it_intact() {
 #[tokio::test]
 async fn an_older_database_is_migrated_and_its_copy_removed_once_that_succeeded() {
     let dir = tempfile::tempdir().unwrap();
-    let n = MIGRATOR.migrations.len() - 1;
-    let pool = database_at(dir.path(), n).await;
+    let pool = previous_release_database(dir.path()).await;
     sqlx::query("INSERT INTO owner (id, pin_hash) VALUES (1, 'kept')")
         .execute(&pool)
         .await
@@ -170,10 +179,9 @@ async fn an_older_database_is_migrated_and_its_copy_removed_once_that_succeeded(
 #[tokio::test]
 async fn a_failed_migration_puts_the_database_back_as_it_was() {
     let dir = tempfile::tempdir().unwrap();
-    let n = MIGRATOR.migrations.len() - 1;
-    let pool = database_at(dir.path(), n).await;
+    let pool = previous_release_database(dir.path()).await;
     // Something the last migration cannot get past: a table of the name it creates.
-    let last = &MIGRATOR.migrations[n];
+    let last = &MIGRATOR.migrations[previous_release()];
     let created = last
         .sql
         .split("CREATE TABLE ")
@@ -192,12 +200,8 @@ async fn a_failed_migration_puts_the_database_back_as_it_was() {
         "{err}"
     );
     assert!(err.contains(UPGRADE_COPY), "{err}");
-    let pool = SqlitePool::connect_with(
-        sqlx::sqlite::SqliteConnectOptions::new().filename(dir.path().join(store::DB_FILE)),
-    )
-    .await
-    .unwrap();
-    assert_eq!(applied(&pool).await.len(), n);
+    let pool = connect(dir.path()).await;
+    assert_eq!(applied(&pool).await.len(), previous_release());
     pool.close().await;
     assert!(dir.path().join(UPGRADE_COPY).exists(), "the copy stays");
 }

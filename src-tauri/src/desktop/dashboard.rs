@@ -253,13 +253,15 @@ pub fn diagnostics(state: State<'_, AppState>) -> IpcResult<String> {
     Ok(crate::engine::about::diagnostics(&state.svc))
 }
 
-/// Opens the log folder in the system's file manager.
+/// Opens the log folder About shows in the system's file manager.
 #[tauri::command]
 pub fn open_log_folder(app: tauri::AppHandle, state: State<'_, AppState>) -> IpcResult<()> {
     use tauri_plugin_opener::OpenerExt;
     state.owner.require()?;
-    let dir = crate::engine::logging::log_dir(state.svc.data_dir());
     app.opener()
-        .open_path(dir.to_string_lossy(), None::<&str>)
+        .open_path(
+            crate::engine::about::about(&state.svc).log_dir,
+            None::<&str>,
+        )
         .map_err(|e| IpcError::from(Error::Internal(format!("cannot open the log folder: {e}"))))
 }

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, realpathSync, write
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { startDevnet } from "../tests/e2e/devnet.mjs";
-import { ROOT, Window, startDriver } from "../tests/e2e/window.mjs";
+import { ROOT, Window } from "../tests/e2e/window.mjs";
 
 const BIN = process.env.CHAINTILL_BIN ?? path.join(ROOT, "target/release/chaintill");
 const PHRASE = "test test test test test test test test test test test junk";
@@ -170,8 +170,7 @@ async function gone() {
 const anvil = await startDevnet();
 const dataDir = mkdtempSync(path.join(tmpdir(), "chaintill-bench-window-"));
 writeFileSync(path.join(dataDir, "chaintill.toml"), `[api]\nbind = "127.0.0.1:0"\n`);
-const driver = await startDriver({ CHAINTILL_DATA_DIR: dataDir });
-const w = new Window(driver.base);
+const w = new Window({ CHAINTILL_DATA_DIR: dataDir });
 try {
   await w.open(BIN);
   await w.setUpShop({ phrase: PHRASE, storeName: "Bench Coffee", rpcPort: anvil.port, pin: "246810" });
@@ -250,6 +249,6 @@ try {
   console.log("(cold start: from the WebDriver session request, which launches the app, to the amount field found; it includes WebKitWebDriver's own start-up)");
 } finally {
   await w.close();
-  driver.stop();
+  w.stop();
   anvil.kill();
 }

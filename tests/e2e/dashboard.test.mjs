@@ -13,13 +13,13 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { freePort, startDevnet } from "./devnet.mjs";
-import { ROOT, Window, startDriver } from "./window.mjs";
+import { ROOT, Window } from "./window.mjs";
 
 const BIN = process.env.CHAINTILL_BIN ?? path.join(ROOT, "target/debug/chaintill");
 const PHRASE = "test test test test test test test test test test test junk";
 const PIN = "24681357";
 
-let driver, dataDir, anvil, w, api, receiver;
+let dataDir, anvil, w, api, receiver;
 const received = [];
 const cli = (...args) => execFileSync(BIN, ["--data-dir", dataDir, ...args], { encoding: "utf8" });
 
@@ -47,15 +47,14 @@ before(async () => {
     });
   });
   await new Promise((r) => receiver.listen(0, "127.0.0.1", r));
-  driver = await startDriver({ CHAINTILL_DATA_DIR: dataDir });
-  w = new Window(driver.base);
+  w = new Window({ CHAINTILL_DATA_DIR: dataDir });
   await w.open(BIN);
   await w.setUpShop({ phrase: PHRASE, storeName: "Corner Coffee", rpcPort: anvil.port, pin: PIN });
 });
 
 after(async () => {
   await w?.close();
-  driver?.stop();
+  w?.stop();
   anvil?.kill();
   receiver?.close();
 });

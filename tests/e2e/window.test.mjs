@@ -8,12 +8,11 @@ import { mkdtempSync, writeFileSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { startDevnet } from "./devnet.mjs";
-import { ROOT, Window, startDriver } from "./window.mjs";
+import { ROOT, Window } from "./window.mjs";
 
 const BIN = process.env.CHAINTILL_BIN ?? path.join(ROOT, "target/debug/chaintill");
 const PHRASE = "test test test test test test test test test test test junk";
 
-let driver;
 let dataDir;
 let anvil;
 let rpc;
@@ -31,14 +30,13 @@ before(async () => {
   dataDir = newDataDir("chaintill-e2e-");
   anvil = await startDevnet();
   rpc = anvil.rpc;
-  driver = await startDriver({ CHAINTILL_DATA_DIR: dataDir });
-  w = new Window(driver.base);
+  w = new Window({ CHAINTILL_DATA_DIR: dataDir });
   await w.open(BIN);
 });
 
 after(async () => {
   await w?.close();
-  driver?.stop();
+  w?.stop();
   anvil?.kill();
 });
 

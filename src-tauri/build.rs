@@ -51,6 +51,8 @@ fn main() {
                 "about",
                 "diagnostics",
                 "open_log_folder",
+                "launch_failure",
+                "launch_failure_open_logs",
             ])),
     )
     .expect("tauri-build failed");

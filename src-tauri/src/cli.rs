@@ -272,7 +272,8 @@ pub fn exit_code(e: &Error) -> i32 {
         | Error::NoWallet
         | Error::PinRefused { .. }
         | Error::Locked
-        | Error::AlreadyRunning(_) => 4,
+        | Error::AlreadyRunning(_)
+        | Error::NewerData(_) => 4,
         Error::Keychain(_) => 5,
         Error::Unavailable { .. } => 75,
         Error::Config { .. } => 78,

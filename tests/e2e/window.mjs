@@ -148,6 +148,8 @@ export class Window {
   /** Saves a screenshot of the window as docs/screenshots/<name>.png. */
   async shot(name) {
     mkdirSync(SHOTS, { recursive: true });
+    // After two frames: what the DOM holds is painted, not the frame before it.
+    await this.run("const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => done()));");
     writeFileSync(path.join(SHOTS, `${name}.png`), Buffer.from(await this.wd("GET", this.s("/screenshot")), "base64"));
   }
 

@@ -4,6 +4,7 @@
 
 #[cfg(test)]
 mod tests {
+    use super::super::launch_failure::LaunchFailure;
     use crate::engine::about::About;
     use crate::engine::chain::ChainStatus;
     use crate::engine::checkout::model::{
@@ -39,6 +40,7 @@ mod tests {
         let decls = [
             declare::<Status>(),
             declare::<About>(),
+            declare::<LaunchFailure>(),
             declare::<AssetAmount>(),
             declare::<AssetRef>(),
             declare::<Fiat>(),

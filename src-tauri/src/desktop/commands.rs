@@ -42,7 +42,10 @@ impl From<Error> for IpcError {
             Error::PinRefused { wrong: false, .. } => "pin_wait",
             Error::Locked => "locked",
             Error::Unauthorized(_) | Error::Forbidden(_) => "forbidden",
-            Error::AlreadyRunning(_) | Error::Storage(_) | Error::Internal(_) => "internal",
+            Error::AlreadyRunning(_)
+            | Error::NewerData(_)
+            | Error::Storage(_)
+            | Error::Internal(_) => "internal",
         };
         let param = match &e {
             Error::InvalidInput { param, .. } => param.clone(),
@@ -65,6 +68,14 @@ impl From<Error> for IpcError {
 }
 
 type IpcResult<T> = Result<T, IpcError>;
+
+/// Opens `folder` in the system's file manager.
+pub fn open_folder(app: &tauri::AppHandle, folder: &str) -> IpcResult<()> {
+    use tauri_plugin_opener::OpenerExt;
+    app.opener()
+        .open_path(folder, None::<&str>)
+        .map_err(|e| IpcError::from(Error::Internal(format!("cannot open {folder}: {e}"))))
+}
 
 /// The event the customer display follows: the cashier put another sale on screen.
 pub const CURRENT_SALE_CHANGED: &str = "current-sale-changed";

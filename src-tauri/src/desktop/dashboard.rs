@@ -256,12 +256,6 @@ pub fn diagnostics(state: State<'_, AppState>) -> IpcResult<String> {
 /// Opens the log folder About shows in the system's file manager.
 #[tauri::command]
 pub fn open_log_folder(app: tauri::AppHandle, state: State<'_, AppState>) -> IpcResult<()> {
-    use tauri_plugin_opener::OpenerExt;
     state.owner.require()?;
-    app.opener()
-        .open_path(
-            crate::engine::about::about(&state.svc).log_dir,
-            None::<&str>,
-        )
-        .map_err(|e| IpcError::from(Error::Internal(format!("cannot open the log folder: {e}"))))
+    super::commands::open_folder(&app, &crate::engine::about::about(&state.svc).log_dir)
 }

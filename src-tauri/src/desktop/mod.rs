@@ -3,8 +3,10 @@
 mod bindings;
 mod commands;
 mod dashboard;
+mod launch_failure;
 
 use crate::engine::{lock, run_until_shutdown, Error, Result, Service};
+use launch_failure::LaunchFailure;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
@@ -53,10 +55,18 @@ pub struct AppState {
     _lock: lock::EngineLock,
 }
 
-/// Opens the desktop window on `data_dir` and runs until it is closed.
+/// Opens the desktop window on `data_dir` and runs until it is closed; when the till cannot
+/// start, a window saying why instead (and the error once it is closed).
 pub fn run(data_dir: &Path) -> Result<()> {
-    let svc = tauri::async_runtime::block_on(Service::open(data_dir))?;
-    let engine_lock = lock::acquire(data_dir, "the Chaintill window")?;
+    let context = tauri::generate_context!("tauri.conf.json");
+    let (svc, engine_lock) = match start(data_dir) {
+        Ok(started) => started,
+        Err(e) => {
+            tracing::error!(error = %e, "the till cannot start");
+            launch_failure::show(context, LaunchFailure::explain(&e, data_dir))?;
+            return Err(e);
+        }
+    };
     let background = svc.clone();
     // Closing the window stops the engine (within its bound) before the process exits.
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
@@ -133,7 +143,7 @@ pub fn run(data_dir: &Path) -> Result<()> {
             });
             Ok(())
         })
-        .build(tauri::generate_context!("tauri.conf.json"))
+        .build(context)
         .map_err(|e| Error::Internal(format!("the window failed: {e}")))?;
     app.run(move |_, event| {
         if let tauri::RunEvent::Exit = event {
@@ -144,6 +154,16 @@ pub fn run(data_dir: &Path) -> Result<()> {
         }
     });
     Ok(())
+}
+
+/// Everything the till needs before its window opens: the engine on `data_dir` (a valid
+/// config, a database this version can read), the data folder's engine lock, and a keychain
+/// that answers.
+fn start(data_dir: &Path) -> Result<(Service, lock::EngineLock)> {
+    let svc = tauri::async_runtime::block_on(Service::open(data_dir))?;
+    let engine_lock = lock::acquire(data_dir, "the Chaintill window")?;
+    crate::engine::wallet::keychain::reachable()?;
+    Ok((svc, engine_lock))
 }
 
 /// The window's event for "sessions or chain status may have changed" (a commit of the

@@ -530,6 +530,11 @@ impl Config {
                 "" => "this is not valid TOML here (a stray control character, such as a lone carriage return?)".to_string(),
                 m => m.to_string(),
             };
+            // Name the key when the fault is on a `key = value` line (the key is never secret).
+            let message = match e.span().and_then(|s| key_on_line(text, s.start)) {
+                Some(key) if !message.contains(key) => format!("`{key}`: {message}"),
+                _ => message,
+            };
             at(e.span(), message)
         })?;
         let mut ids = HashSet::new();
@@ -567,6 +572,18 @@ impl Config {
     pub fn network(&self, id: &str) -> Option<&NetworkConfig> {
         self.networks.iter().find(|n| n.id() == id)
     }
+}
+
+/// The bare key of the `key = value` line holding `offset`, if it is one.
+fn key_on_line(text: &str, offset: usize) -> Option<&str> {
+    let start = text.get(..offset)?.rfind('\n').map_or(0, |i| i + 1);
+    let line = text[start..].lines().next()?;
+    let key = line.split_once('=')?.0.trim();
+    let bare = !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+    bare.then_some(key)
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
@@ -623,6 +640,13 @@ mod tests {
 
         let e = err_of("[store]\nunderpaid_tolerance_percent = 0.5\n");
         assert!(e.starts_with("chaintill.toml:2:"), "{e}");
+
+        // A wrong type names its key (the parser's message alone does not).
+        let e = err_of("[api]\nrate_limit_per_second = \"many\"\n");
+        assert!(
+            e.starts_with("chaintill.toml:2: `rate_limit_per_second`: invalid type"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -76,6 +76,9 @@ pub enum Error {
     /// Another engine already runs on this data directory.
     #[error("{0}")]
     AlreadyRunning(String),
+    /// The data directory was written by a newer version of Chaintill; nothing was changed.
+    #[error("{0}")]
+    NewerData(String),
     /// An unexpected internal failure (I/O and the like).
     #[error("{0}")]
     Internal(String),

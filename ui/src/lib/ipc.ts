@@ -13,6 +13,7 @@ import type {
   CreatedKey,
   Endpoint,
   IpcError,
+  LaunchFailure,
   LedgerPage,
   NetworkPreset,
   NewPhrase,
@@ -98,6 +99,13 @@ export interface Backend {
   onSessionsChanged(f: () => void): Promise<Unlisten>;
   /** The cashier put another sale on screen (the customer display follows). */
   onCurrentSaleChanged(f: () => void): Promise<Unlisten>;
+}
+
+/** The window a launch that cannot start opens (its only two commands). */
+export interface LaunchBackend {
+  /** What is wrong, what to do, where the log is. */
+  launchFailure(): Promise<LaunchFailure>;
+  launchFailureOpenLogs(): Promise<void>;
 }
 
 /** Whatever a command rejected with, as an `IpcError` (the engine sends one; anything else is
@@ -191,4 +199,10 @@ export class TauriBackend implements Backend {
 
   onSessionsChanged = (f: () => void) => on("sessions-changed", f);
   onCurrentSaleChanged = (f: () => void) => on("current-sale-changed", f);
+}
+
+/** The launch-failure window's commands over Tauri IPC. */
+export class TauriLaunchBackend implements LaunchBackend {
+  launchFailure = () => call<LaunchFailure>("launch_failure");
+  launchFailureOpenLogs = async () => void (await call<null>("launch_failure_open_logs"));
 }

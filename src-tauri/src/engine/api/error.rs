@@ -148,6 +148,7 @@ impl From<Error> for ApiError {
             | Error::Keychain(_)
             | Error::Storage(_)
             | Error::AlreadyRunning(_)
+            | Error::NewerData(_)
             | Error::Internal(_) => {
                 tracing::error!(error = %message, "API request failed");
                 Self::new(

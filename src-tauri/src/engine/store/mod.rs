@@ -83,7 +83,7 @@ async fn migrate(pool: &SqlitePool, data_dir: &Path) -> Result<()> {
         .iter()
         .find(|v| !MIGRATOR.iter().any(|m| m.version == **v))
     {
-        return Err(Error::Storage(format!(
+        return Err(Error::NewerData(format!(
             "{} was written by a newer version of Chaintill (database version {newer}; this is \
              version {} with database version {known}). Nothing was changed: install that \
              version or a later one, or open another data folder.",

@@ -78,6 +78,15 @@ pub fn remove(account: &str) -> Result<()> {
         .map_err(|e| Error::Keychain(describe(&e)))
 }
 
+/// Whether the keychain answers at all (an entry that does not exist is an answer): the app
+/// refuses to start without one, since the phrase could be neither kept nor used.
+pub fn reachable() -> Result<()> {
+    match status("reachability-check") {
+        KeychainStatus::Present | KeychainStatus::Missing => Ok(()),
+        KeychainStatus::Unavailable(why) => Err(Error::Keychain(why)),
+    }
+}
+
 /// Checks the entry exists without reading the phrase.
 pub fn status(account: &str) -> KeychainStatus {
     match entry(account).map(|e| e.get_attributes()) {

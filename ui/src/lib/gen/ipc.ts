@@ -28,6 +28,27 @@ dataDir: string,
 logDir: string, };
 
 /**
+ * What the launch-failure window shows.
+ */
+export type LaunchFailure = { 
+/**
+ * What is wrong, in one line.
+ */
+title: string, 
+/**
+ * The engine's own message (the config file and line, the other engine, the keychain's answer).
+ */
+detail: string, 
+/**
+ * What the owner does about it.
+ */
+remedy: string, 
+/**
+ * The folder holding `chaintill.log`.
+ */
+logDir: string, };
+
+/**
  * `{atomic, value}` (+ `wei`/`eth` for native-asset amounts).
  */
 export type AssetAmount = { 

@@ -19,6 +19,8 @@ mod sessions;
 mod shutdown;
 mod soak;
 mod till;
+#[cfg(feature = "desktop")]
+mod updates;
 mod upgrade;
 mod wallet;
 mod wallets;

@@ -5,6 +5,7 @@
 #[cfg(test)]
 mod tests {
     use super::super::launch_failure::LaunchFailure;
+    use super::super::updates::UpdateOffer;
     use crate::engine::about::About;
     use crate::engine::chain::ChainStatus;
     use crate::engine::checkout::model::{
@@ -41,6 +42,7 @@ mod tests {
             declare::<Status>(),
             declare::<About>(),
             declare::<LaunchFailure>(),
+            declare::<UpdateOffer>(),
             declare::<AssetAmount>(),
             declare::<AssetRef>(),
             declare::<Fiat>(),

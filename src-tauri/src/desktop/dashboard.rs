@@ -2,6 +2,7 @@
 //! one call into the service layer.
 
 use super::commands::IpcError;
+use super::updates::{self, UpdateOffer};
 use super::AppState;
 use crate::engine::config::Mode;
 use crate::engine::keys::ApiKey;
@@ -258,4 +259,42 @@ pub fn diagnostics(state: State<'_, AppState>) -> IpcResult<String> {
 pub fn open_log_folder(app: tauri::AppHandle, state: State<'_, AppState>) -> IpcResult<()> {
     state.owner.require()?;
     super::commands::open_folder(&app, &crate::engine::about::about(&state.svc).log_dir)
+}
+
+/// The newer release the last check found (no network), if any.
+#[tauri::command]
+pub async fn update_offer(state: State<'_, AppState>) -> IpcResult<Option<UpdateOffer>> {
+    state.owner.require()?;
+    Ok(state.update.lock().await.as_ref().map(UpdateOffer::of))
+}
+
+/// Asks the release feed now (refused while a sale is open).
+#[tauri::command]
+pub async fn update_check(
+    app: tauri::AppHandle,
+    state: State<'_, AppState>,
+) -> IpcResult<Option<UpdateOffer>> {
+    state.owner.require()?;
+    state.refuse_during_sale().await?;
+    let config = state.svc.config();
+    let found = updates::check(&app, config.updates.feed_url.as_ref().map(|f| &f.0)).await?;
+    updates::record_check(state.svc.data_dir());
+    let offer = found.as_ref().map(UpdateOffer::of);
+    *state.update.lock().await = found;
+    Ok(offer)
+}
+
+/// Downloads the offered release, checks its signature, installs it and restarts into it
+/// (refused while a sale is open, before and after the download).
+#[tauri::command]
+pub async fn update_install(app: tauri::AppHandle, state: State<'_, AppState>) -> IpcResult<()> {
+    state.owner.require()?;
+    state.refuse_during_sale().await?;
+    let update =
+        state.update.lock().await.clone().ok_or_else(|| {
+            Error::Conflict("no update is offered: check for updates first".into())
+        })?;
+    let package = updates::download(&update).await?;
+    state.refuse_during_sale().await?;
+    Ok(updates::install(&app, &update, &package)?)
 }

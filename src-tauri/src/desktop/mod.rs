@@ -4,6 +4,7 @@ mod bindings;
 mod commands;
 mod dashboard;
 mod launch_failure;
+pub mod updates;
 
 use crate::engine::{lock, run_until_shutdown, Error, Result, Service};
 use launch_failure::LaunchFailure;
@@ -52,7 +53,29 @@ pub struct AppState {
     pub owner: OwnerGate,
     /// The sale on the cashier's screen (the customer display shows it).
     pub current_sale: Mutex<Option<String>>,
+    /// The newer release the last update check found.
+    pub update: tokio::sync::Mutex<Option<tauri_plugin_updater::Update>>,
     _lock: lock::EngineLock,
+}
+
+impl AppState {
+    /// Refuses while the sale on the cashier's screen can still change (pending, detected,
+    /// underpaid): an update never interrupts a sale.
+    pub async fn refuse_during_sale(&self) -> Result<()> {
+        let id = self
+            .current_sale
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        match id {
+            Some(id) if self.svc.sale_view(&id).await.is_ok_and(|v| v.open) => {
+                Err(Error::Conflict(
+                    "a sale is open on the till: finish or cancel it first, then update".into(),
+                ))
+            }
+            _ => Ok(()),
+        }
+    }
 }
 
 /// Opens the desktop window on `data_dir` and runs until it is closed; when the till cannot
@@ -74,10 +97,12 @@ pub fn run(data_dir: &Path) -> Result<()> {
     let app = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_updater::Builder::new().build())
         .manage(AppState {
             svc,
             owner: OwnerGate::default(),
             current_sale: Mutex::new(None),
+            update: tokio::sync::Mutex::new(None),
             _lock: engine_lock,
         })
         .invoke_handler(tauri::generate_handler![
@@ -125,8 +150,12 @@ pub fn run(data_dir: &Path) -> Result<()> {
             dashboard::about,
             dashboard::diagnostics,
             dashboard::open_log_folder,
+            dashboard::update_offer,
+            dashboard::update_check,
+            dashboard::update_install,
         ])
         .setup(move |app| {
+            tauri::async_runtime::spawn(daily_update_check(app.handle().clone()));
             tauri::async_runtime::spawn(forward_changes(
                 app.handle().clone(),
                 background.watch_changes(),
@@ -164,6 +193,37 @@ fn start(data_dir: &Path) -> Result<(Service, lock::EngineLock)> {
     let engine_lock = lock::acquire(data_dir, "the Chaintill window")?;
     crate::engine::wallet::keychain::reachable()?;
     Ok((svc, engine_lock))
+}
+
+/// The update check at start, at most once a day (and again each day the till stays open), never
+/// while a sale is open; what it finds waits in settings for the owner.
+async fn daily_update_check(app: tauri::AppHandle) {
+    use tauri::Manager;
+    // Not in the way of the till's own start.
+    tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+    loop {
+        let state = app.state::<AppState>();
+        let config = state.svc.config();
+        let data_dir = state.svc.data_dir();
+        if config.updates.check_at_start
+            && updates::daily_check_due(data_dir, std::time::SystemTime::now())
+            && state.refuse_during_sale().await.is_ok()
+        {
+            match updates::check(&app, config.updates.feed_url.as_ref().map(|f| &f.0)).await {
+                Ok(found) => {
+                    updates::record_check(data_dir);
+                    if let Some(u) = &found {
+                        tracing::info!(version = %u.version, "a newer Chaintill is available (settings)");
+                    }
+                    *state.update.lock().await = found;
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "the update check failed; it runs again in an hour")
+                }
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+    }
 }
 
 /// The window's event for "sessions or chain status may have changed" (a commit of the

@@ -32,6 +32,9 @@ rate_limit_per_second = 100       # per API key; 0 disables
 retry_schedule_secs = [0, 5, 300, 1800, 7200, 18000, 36000, 36000]
 timeout_secs = 15
 
+[updates]
+check_at_start = true             # once a day at most, never during a sale
+
 [[networks]]
 id = "local"
 name = "Local devnet"
@@ -217,6 +220,45 @@ impl Default for WebhooksConfig {
             retry_schedule_secs: RetrySchedule(vec![0, 5, 300, 1800, 7200, 18000, 36000, 36000]),
             timeout_secs: Bounded(15),
         }
+    }
+}
+
+/// `[updates]`: where the desktop app looks for signed releases (SPEC §9). Whatever the feed,
+/// a release installs only if signed by the key built into the app.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct UpdatesConfig {
+    /// Check once a day at start (never while a sale is open); "Check for updates" always works.
+    pub check_at_start: bool,
+    /// Another `latest.json` than the release feed built into the app (a shop's own mirror).
+    pub feed_url: Option<FeedUrl>,
+}
+
+impl Default for UpdatesConfig {
+    fn default() -> Self {
+        Self {
+            check_at_start: true,
+            feed_url: None,
+        }
+    }
+}
+
+/// An https:// URL of a release feed (the updater refuses anything else).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct FeedUrl(pub url::Url);
+
+impl TryFrom<String> for FeedUrl {
+    type Error = String;
+    fn try_from(s: String) -> std::result::Result<Self, String> {
+        let u = url::Url::parse(&s).map_err(|e| format!("feed_url is not a URL: {e}"))?;
+        if u.scheme() != "https" || u.host().is_none() {
+            return Err(format!(
+                "feed_url {} must be an https:// URL",
+                redact::shown_url(&s)
+            ));
+        }
+        Ok(Self(u))
     }
 }
 
@@ -490,6 +532,9 @@ pub struct Config {
     /// `[[networks]]`.
     #[serde(default)]
     pub networks: Vec<NetworkConfig>,
+    /// `[updates]`.
+    #[serde(default)]
+    pub updates: UpdatesConfig,
 }
 
 impl Config {
@@ -640,6 +685,12 @@ mod tests {
 
         let e = err_of("[store]\nunderpaid_tolerance_percent = 0.5\n");
         assert!(e.starts_with("chaintill.toml:2:"), "{e}");
+
+        let e = err_of("[updates]\nfeed_url = \"http://mirror.example/latest.json\"\n");
+        assert!(
+            e.starts_with("chaintill.toml:2:") && e.contains("must be an https:// URL"),
+            "{e}"
+        );
 
         // A wrong type names its key (the parser's message alone does not).
         let e = err_of("[api]\nrate_limit_per_second = \"many\"\n");

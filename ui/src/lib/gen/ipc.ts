@@ -49,6 +49,27 @@ remedy: string,
 logDir: string, };
 
 /**
+ * A release newer than this one, as the owner sees it before installing.
+ */
+export type UpdateOffer = { 
+/**
+ * The release's version.
+ */
+version: string, 
+/**
+ * The version running now.
+ */
+currentVersion: string, 
+/**
+ * The release notes ("" when the feed has none).
+ */
+notes: string, 
+/**
+ * When it was published (RFC 3339), if the feed says.
+ */
+date: string | null, };
+
+/**
  * `{atomic, value}` (+ `wei`/`eth` for native-asset amounts).
  */
 export type AssetAmount = { 

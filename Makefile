@@ -13,7 +13,7 @@ APT_PACKAGES := pkg-config libssl-dev libwebkit2gtk-4.1-dev libgtk-3-dev libsoup
   chromium zbar-tools
 DEMO_DIR ?= $(ROOT)/.demo
 
-.PHONY: package package-check help deps apt-deps npm-deps cargo-tools ui build demo test lint test-rust test-ui test-e2e soak fuzz bench bench-window clean fixture
+.PHONY: release package package-check help deps apt-deps npm-deps cargo-tools ui build demo test lint test-rust test-ui test-e2e soak fuzz bench bench-window clean fixture
 
 help:
 	@echo "make demo        install everything, set up a demo shop on a local devnet, open the app"
@@ -130,9 +130,28 @@ fixture: build
 
 # The release app as packages (Tauri's bundler, offline). AppImage is left out: its tools are
 # downloaded from GitHub at build time (see the README).
+# Without TAURI_SIGNING_PRIVATE_KEY the packages are built unsigned (for trying them out);
+# `make release` signs them and writes the update feed.
 package: deps ui
-	ui/node_modules/.bin/tauri build --bundles deb,rpm
+	ui/node_modules/.bin/tauri build --bundles deb,rpm \
+	  $(if $(TAURI_SIGNING_PRIVATE_KEY),,--config '{"bundle":{"createUpdaterArtifacts":false}}')
 	@ls -l target/release/bundle/deb/*.deb target/release/bundle/rpm/*.rpm
+
+# A signed release: the .deb and .rpm with their .sig files, and latest.json for the feed.
+#   TAURI_SIGNING_PRIVATE_KEY=~/.tauri/chaintill.key RELEASE_URL=https://…/0.2.0 NOTES=NOTES.md make release
+RELEASE_URL ?=
+NOTES ?=
+release: deps ui
+	@test -n "$$TAURI_SIGNING_PRIVATE_KEY" || { echo "release: set TAURI_SIGNING_PRIVATE_KEY (README: Releases)"; exit 2; }
+	@test -n "$(RELEASE_URL)" || { echo "release: set RELEASE_URL, the https:// folder the packages will be published in"; exit 2; }
+	rm -f target/release/bundle/deb/*.deb* target/release/bundle/rpm/*.rpm*
+	ui/node_modules/.bin/tauri build --bundles deb,rpm
+	node scripts/release-feed.mjs --version $$(node -p 'require("./tauri.conf.json").version') \
+	  --base-url "$(RELEASE_URL)" $(if $(NOTES),--notes-file "$(NOTES)") \
+	  --deb $$(ls target/release/bundle/deb/*.deb) --rpm $$(ls target/release/bundle/rpm/*.rpm) \
+	  > target/release/bundle/latest.json
+	@echo "Publish to $(RELEASE_URL): target/release/bundle/deb/*.deb target/release/bundle/rpm/*.rpm;"
+	@echo "then target/release/bundle/latest.json at the feed URL (tauri.conf.json plugins.updater.endpoints)."
 
 # Proves the .deb on a clean Debian 12 root (needs root and the Debian mirror).
 package-check: package

@@ -12,6 +12,8 @@ import { ROOT, Window } from "./window.mjs";
 
 const BIN = process.env.CHAINTILL_BIN ?? path.join(ROOT, "target/debug/chaintill");
 const PHRASE = "test test test test test test test test test test test junk";
+/** An https feed on a port where nothing listens. */
+const CLOSED_FEED = "https://127.0.0.1:9/latest.json";
 
 let dataDir;
 let anvil;
@@ -22,7 +24,11 @@ const cli = (...args) => execFileSync(BIN, ["--data-dir", dataDir, ...args], { e
 /** A fresh data dir that listens on a free port: a new install before the wizard. */
 function newDataDir(prefix) {
   const dir = mkdtempSync(path.join(tmpdir(), prefix));
-  writeFileSync(path.join(dir, "chaintill.toml"), `[api]\nbind = "127.0.0.1:0"\n`);
+  // Updates from a feed that never answers: no test reaches out to the release feed.
+  writeFileSync(
+    path.join(dir, "chaintill.toml"),
+    `[api]\nbind = "127.0.0.1:0"\n\n[updates]\ncheck_at_start = false\nfeed_url = "${CLOSED_FEED}"\n`,
+  );
   return dir;
 }
 
@@ -201,6 +207,47 @@ test("the customer display follows the cashier's sale in its own window", async 
   await w.until("canceled", async () => /Canceled/.test(await w.status()));
   await w.key("\uE007");
   await w.until("amount field", () => w.find("[data-testid=amount]"));
+});
+
+test("Check for updates is refused while a sale is open, and a feed that cannot be reached is named", async () => {
+  const openSettings = async () => {
+    await w.click("[data-testid=open-dashboard]");
+    await w.until("PIN dialog", () => w.find("[data-testid=pin-input]"));
+    await w.type("[data-testid=pin-input]", PIN);
+    await w.click("[data-testid=pin-submit]");
+    await w.until("dashboard", () => w.find("[data-testid=nav-settings]"));
+    await w.click("[data-testid=nav-settings]");
+    await w.until("updates", () => w.find("[data-testid=check-updates]"));
+  };
+  const checkSays = async (what) => {
+    await w.run(`arguments[arguments.length - 1](document.querySelector("[data-testid=updates]").scrollIntoView({ block: "center" }))`);
+    await w.click("[data-testid=check-updates]");
+    return w.until(what, async () => {
+      const text = await w.text("[data-testid=updates]");
+      return /Checking/.test(text) ? null : text;
+    });
+  };
+  await w.type("[data-testid=amount]", "3\uE007");
+  await w.until("QR code", () => w.find("[data-testid=qr] svg"));
+  await openSettings();
+  assert.match(await checkSays("refused during the sale"), /a sale is open on the till: finish or cancel it first/);
+  assert.equal((await w.findAll("[data-testid=update-install]")).length, 0);
+  await w.shot("settings-updates-sale-open");
+  await w.click("[data-testid=lock]");
+  await w.until("the sale again", () => w.find("[data-testid=qr] svg"));
+  await w.key("\uE00C");
+  await w.until("canceled", async () => /Canceled/.test(await w.status()));
+  await w.key("\uE007");
+  await w.until("amount field", () => w.find("[data-testid=amount]"));
+  await openSettings();
+  const unreachable = await checkSays("the feed is named");
+  assert.match(unreachable, /the update feed cannot be reached: .*Connection refused/);
+  assert.doesNotMatch(unreachable, /latest\.json/, "a feed URL may carry a token: never shown");
+  await w.shot("settings-updates");
+  // The owner's screens open on the tab they were left on: leave them on Payments.
+  await w.click("[data-testid=nav-payments]");
+  await w.click("[data-testid=lock]");
+  await w.until("cashier again", () => w.find("[data-testid=amount]"));
 });
 
 test("a wrong PIN is refused; the right one opens settings; a changed expiry is used by the next sale, which expires on one key", async () => {

@@ -60,3 +60,34 @@ fn the_package_version_and_binary_are_the_ones_the_cli_reports() {
         format!("chaintill {}", env!("CARGO_PKG_VERSION"))
     );
 }
+
+#[test]
+fn updates_are_signed_verified_and_fetched_over_https_only() {
+    use base64::Engine as _;
+    let c = conf();
+    assert_eq!(c["bundle"]["createUpdaterArtifacts"], true);
+    let u = &c["plugins"]["updater"];
+    // A minisign public key (what `tauri signer generate` writes), never a private one.
+    let key = base64::engine::general_purpose::STANDARD
+        .decode(u["pubkey"].as_str().unwrap())
+        .unwrap();
+    let key = String::from_utf8(key).unwrap();
+    assert!(
+        key.starts_with("untrusted comment: minisign public key"),
+        "{key}"
+    );
+    // A package signed for another version than the feed announces is refused.
+    assert_eq!(u["requireSignedVersion"], true);
+    let endpoints = u["endpoints"].as_array().unwrap();
+    assert!(!endpoints.is_empty());
+    for e in endpoints {
+        assert!(e.as_str().unwrap().starts_with("https://"), "{e}");
+    }
+    for flag in [
+        "dangerousInsecureTransportProtocol",
+        "dangerousAcceptInvalidCerts",
+        "dangerousAcceptInvalidHostnames",
+    ] {
+        assert!(u.get(flag).is_none(), "{flag} must not be set");
+    }
+}

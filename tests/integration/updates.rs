@@ -303,7 +303,14 @@ fn a_feed_that_cannot_be_reached_or_read_says_so() {
     // Nobody listening.
     let closed: url::Url = "http://127.0.0.1:9/latest.json".parse().unwrap();
     let e = refusal(w.rt.block_on(updates::check(app.handle(), Some(&closed))));
-    assert!(e.contains("the update feed cannot be reached"), "{e}");
+    assert!(
+        e.contains("the update feed cannot be reached") && e.contains("Connection refused"),
+        "{e}"
+    );
+    assert!(
+        !e.contains("latest.json"),
+        "no feed URL in the message: {e}"
+    );
 }
 
 #[test]
@@ -320,4 +327,96 @@ fn the_daily_check_is_due_once_a_day() {
         dir.path(),
         now + std::time::Duration::from_secs(24 * 3600 + 1)
     ));
+}
+
+#[test]
+fn the_feed_make_release_writes_is_one_the_app_installs_from() {
+    let w = world();
+    let app = app(&w.release.public);
+    let deb = b"!<arch>\nchaintill 0.3.0 deb".to_vec();
+    w.package("chaintill_0.3.0_amd64.deb", &deb, &w.release, "0.3.0");
+    let rpm = w.dir.path().join("chaintill-0.3.0-1.x86_64.rpm");
+    std::fs::write(&rpm, b"rpm bytes").unwrap();
+    sign(&w.release, &rpm, "0.3.0");
+    let notes = w.dir.path().join("NOTES.md");
+    std::fs::write(&notes, "Tips on the keypad.\n").unwrap();
+
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = Command::new("node")
+        .arg(root.join("scripts/release-feed.mjs"))
+        .args([
+            "--version",
+            "0.3.0",
+            "--base-url",
+            "https://releases.test/0.3.0",
+        ])
+        .arg("--notes-file")
+        .arg(&notes)
+        .arg("--deb")
+        .arg(w.dir.path().join("chaintill_0.3.0_amd64.deb"))
+        .arg("--rpm")
+        .arg(&rpm)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let feed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        feed["platforms"]["linux-x86_64-rpm"]["url"],
+        "https://releases.test/0.3.0/chaintill-0.3.0-1.x86_64.rpm"
+    );
+    // Published on the test's feed (plain HTTP here) instead of https://releases.test.
+    let text = feed
+        .to_string()
+        .replace("https://releases.test/0.3.0", &w.feed.base);
+    w.feed.put("latest.json", text.into_bytes());
+
+    let update = w.check(&app).unwrap().expect("0.3.0 is offered");
+    assert_eq!(UpdateOffer::of(&update).notes, "Tips on the keypad.");
+    assert_eq!(w.rt.block_on(updates::download(&update)).unwrap(), deb);
+
+    // The writer refuses a feed the app would refuse, or a package nobody signed.
+    let refused = |args: &[&str]| {
+        let out = Command::new("node")
+            .arg(root.join("scripts/release-feed.mjs"))
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let deb_path = w.dir.path().join("chaintill_0.3.0_amd64.deb");
+    let deb_path = deb_path.to_str().unwrap();
+    assert!(refused(&[
+        "--version",
+        "0.3.0",
+        "--base-url",
+        "http://x",
+        "--deb",
+        deb_path
+    ])
+    .contains("https://"));
+    assert!(refused(&[
+        "--version",
+        "three",
+        "--base-url",
+        "https://x",
+        "--deb",
+        deb_path
+    ])
+    .contains("semantic version"));
+    let unsigned = w.dir.path().join("unsigned.deb");
+    std::fs::write(&unsigned, b"x").unwrap();
+    assert!(refused(&[
+        "--version",
+        "0.3.0",
+        "--base-url",
+        "https://x",
+        "--deb",
+        unsigned.to_str().unwrap()
+    ])
+    .contains("unsigned.deb.sig is missing"));
 }

@@ -102,7 +102,15 @@ fn refusal(e: tauri_plugin_updater::Error) -> Error {
             "the update's signature does not match Chaintill's release key, so it was refused \
              and nothing was installed ({e})"
         )),
-        E::Reqwest(_) | E::Network(_) => Error::Unavailable {
+        E::Reqwest(e) => Error::Unavailable {
+            cause: crate::engine::error::Cause::Network,
+            // Without the URL: a shop's own feed may carry a token in it.
+            message: format!(
+                "the update feed cannot be reached: {}",
+                causes(&e.without_url())
+            ),
+        },
+        E::Network(_) => Error::Unavailable {
             cause: crate::engine::error::Cause::Network,
             message: format!("the update feed cannot be reached: {e}"),
         },
@@ -115,6 +123,20 @@ fn refusal(e: tauri_plugin_updater::Error) -> Error {
         )),
         other => Error::Conflict(format!("the update cannot be used: {other}")),
     }
+}
+
+/// `e` and its causes, "error sending request: … : Connection refused".
+fn causes(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        let next = cause.to_string();
+        if !text.contains(&next) {
+            text = format!("{text}: {next}");
+        }
+        source = cause.source();
+    }
+    text
 }
 
 /// The file holding when the feed was last asked.

@@ -29,6 +29,7 @@ import type {
   SetupState,
   SimulatedAmount,
   Totals,
+  UpdateOffer,
   WalletInfo,
   WordAnswer,
 } from "./gen/ipc";
@@ -94,6 +95,12 @@ export interface Backend {
   /** The support report (version, OS, configuration without secrets, chain status). */
   diagnostics(): Promise<string>;
   openLogFolder(): Promise<void>;
+  /** The newer release the last check found (no network), or null. */
+  updateOffer(): Promise<UpdateOffer | null>;
+  /** Asks the release feed now; rejects with `conflict` while a sale is open on the till. */
+  updateCheck(): Promise<UpdateOffer | null>;
+  /** Downloads, verifies and installs the offered release, then the app restarts into it. */
+  updateInstall(): Promise<void>;
 
   /** A payment, a block or a commit happened: refresh what is on screen. */
   onSessionsChanged(f: () => void): Promise<Unlisten>;
@@ -196,6 +203,9 @@ export class TauriBackend implements Backend {
   about = () => call<About>("about");
   diagnostics = () => call<string>("diagnostics");
   openLogFolder = async () => void (await call<null>("open_log_folder"));
+  updateOffer = () => call<UpdateOffer | null>("update_offer");
+  updateCheck = () => call<UpdateOffer | null>("update_check");
+  updateInstall = async () => void (await call<null>("update_install"));
 
   onSessionsChanged = (f: () => void) => on("sessions-changed", f);
   onCurrentSaleChanged = (f: () => void) => on("current-sale-changed", f);

@@ -9,6 +9,7 @@ import type {
   NewSecret,
   SessionFilter,
   SimulatedAmount,
+  UpdateOffer,
   ChainStatus,
   CheckoutSession,
   NetworkPreset,
@@ -586,6 +587,26 @@ export class FakeBackend implements Backend {
   async openLogFolder() {
     this.rec("openLogFolder");
     this.owner();
+  }
+
+  /** What the release feed announces (null: nothing newer). */
+  release: UpdateOffer | null = null;
+  private offered: UpdateOffer | null = null;
+  async updateOffer() {
+    this.rec("updateOffer");
+    this.owner();
+    return this.offered;
+  }
+  async updateCheck() {
+    this.rec("updateCheck");
+    this.owner();
+    this.offered = this.release;
+    return this.offered;
+  }
+  async updateInstall() {
+    this.rec("updateInstall");
+    this.owner();
+    if (!this.offered) throw err("conflict", "no update is offered: check for updates first");
   }
 
   onSessionsChanged(f: () => void) { return this.listen("sessions-changed", f); }

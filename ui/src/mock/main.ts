@@ -17,6 +17,16 @@ if (scene === "setup") {
   fake.setup = { wallet: null, configured: false };
 } else if (scene === "settings") {
   fake.unlocked = true;
+} else if (scene === "settings-update") {
+  // The daily check found a newer release: settings offer it with its notes.
+  fake.unlocked = true;
+  fake.release = {
+    version: "0.2.0",
+    currentVersion: "0.1.0",
+    notes: "Receipts can be printed and shown as a QR code.\nThe till says why it cannot charge while the node is down.",
+    date: "2026-12-01T09:00:00+00:00",
+  };
+  void fake.updateCheck();
 } else if (scene === "settings-eur") {
   // A euro shop: adding a preset priced by Chainlink (USD) is refused on the currency.
   fake.unlocked = true;

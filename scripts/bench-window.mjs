@@ -2,7 +2,7 @@
 // Enter → QR painted, and idle memory of the app with its WebKit processes. Runs the real
 // release app under Xvfb on a real anvil devnet (inside scripts/with-keyring.sh).
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, realpathSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, realpathSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { startDevnet } from "../tests/e2e/devnet.mjs";
@@ -246,6 +246,15 @@ try {
   figure("window idle RSS (app + WebKit processes)", idleRss, "MiB", "≤ 150 MB", floor ? floorRss : "-");
   figure("window idle PSS (app + WebKit processes)", idlePss, "MiB", "-", floor ? floorPss : "-");
   if (floor) figure("window PSS above the WebKit floor", idlePss - floor.pss, "MiB", "≤ 60 MiB");
+  // The package a shop downloads (`make package` or `make release` built it; skipped otherwise).
+  const debDir = path.join(ROOT, "target/release/bundle/deb");
+  const deb = existsSync(debDir) ? readdirSync(debDir).find((f) => f.endsWith(".deb")) : undefined;
+  if (deb) {
+    const mib = statSync(path.join(debDir, deb)).size / 2 ** 20;
+    console.log(`package: ${deb} ${mib.toFixed(1)} MiB`);
+    figure(".deb package size", mib, "MiB");
+  } else console.log("package: none built (make package), so no package size");
+  if (BIN.startsWith("/usr/")) figure("installed app cold start → cashier screen interactive p50", pct(starts, 50), "ms", "≤ 1,000 ms");
   console.log("(cold start: from the WebDriver session request, which launches the app, to the amount field found; it includes WebKitWebDriver's own start-up)");
 } finally {
   await w.close();

@@ -2,6 +2,8 @@ fn main() {
     // tauri-build only exists with the `desktop` feature; the headless engine needs no codegen.
     // The app's own commands get `allow-<command>` permissions, so each window's capability
     // grants exactly the commands it uses (none is allowed by default).
+    // A changed capability file must rebuild: tauri-build does not watch a custom capabilities path.
+    println!("cargo:rerun-if-changed=src-tauri/capabilities");
     #[cfg(feature = "desktop")]
     tauri_build::try_build(
         tauri_build::Attributes::new()

@@ -64,3 +64,40 @@ export async function until(what, fn, { timeoutMs = 30_000, everyMs = 100, onTim
   await onTimeout(what);
   throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ""}`);
 }
+
+/** A TCP relay to `targetPort` on 127.0.0.1 that a test can cut (every connection dropped, new
+ *  ones refused: the node is down) and restore on the same port. */
+export async function startRelay(targetPort) {
+  const port = await freePort();
+  const sockets = new Set();
+  let server = null;
+  const keep = (s) => {
+    sockets.add(s);
+    s.on("close", () => sockets.delete(s));
+    s.on("error", () => {});
+  };
+  const listen = () =>
+    new Promise((resolve) => {
+      server = net
+        .createServer((client) => {
+          const upstream = net.connect(targetPort, "127.0.0.1");
+          keep(client);
+          keep(upstream);
+          client.pipe(upstream);
+          upstream.pipe(client);
+          client.on("close", () => upstream.destroy());
+          upstream.on("close", () => client.destroy());
+        })
+        .listen(port, "127.0.0.1", resolve);
+    });
+  await listen();
+  return {
+    port,
+    async cut() {
+      const closed = new Promise((r) => server.close(r));
+      for (const s of sockets) s.destroy();
+      await closed;
+    },
+    restore: listen,
+  };
+}

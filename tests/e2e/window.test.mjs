@@ -7,7 +7,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { startDevnet } from "./devnet.mjs";
+import { startDevnet, startRelay } from "./devnet.mjs";
 import { ROOT, Window } from "./window.mjs";
 
 const BIN = process.env.CHAINTILL_BIN ?? path.join(ROOT, "target/debug/chaintill");
@@ -17,6 +17,8 @@ const CLOSED_FEED = "https://127.0.0.1:9/latest.json";
 
 let dataDir;
 let anvil;
+/** The shop's node is reached through this relay, so a test can take it down. */
+let relay;
 let rpc;
 let w;
 
@@ -35,6 +37,7 @@ function newDataDir(prefix) {
 before(async () => {
   dataDir = newDataDir("chaintill-e2e-");
   anvil = await startDevnet();
+  relay = await startRelay(anvil.port);
   rpc = anvil.rpc;
   w = new Window({ CHAINTILL_DATA_DIR: dataDir });
   await w.open(BIN);
@@ -52,7 +55,7 @@ test("the wizard imports the phrase, tests the devnet, sets a PIN and ends ready
   await w.setUpShop({
     phrase: PHRASE,
     storeName: "Corner Coffee",
-    rpcPort: anvil.port,
+    rpcPort: relay.port,
     pin: PIN,
     onStep: (step) => w.shot(`setup-${step}`),
     // A mistyped word is pointed at before anything is stored.
@@ -203,6 +206,42 @@ test("the customer display follows the cashier's sale in its own window", async 
   } finally {
     await w.wd("POST", w.s("/window"), { handle: main });
   }
+  await w.key("\uE00C");
+  await w.until("canceled", async () => /Canceled/.test(await w.status()));
+  await w.key("\uE007");
+  await w.until("amount field", () => w.find("[data-testid=amount]"));
+});
+
+test("with the node down the till says so and will not charge on it; an open sale may show late; both clear once the node is back", async () => {
+  await w.type("[data-testid=amount]", "4\uE007");
+  await w.until("QR code", () => w.find("[data-testid=qr] svg"));
+  await relay.cut();
+  const late = await w.until("the open sale says its payment may show late", async () => {
+    const found = await w.findAll("[data-testid=chain-down]");
+    return found.length ? w.text("[data-testid=chain-down]") : null;
+  }, 60_000);
+  assert.match(late, /This payment may show late/);
+  await w.shot("cashier-sale-chain-down");
+  await w.key("\uE00C");
+  await w.until("canceled", async () => /Canceled/.test(await w.status()));
+  await w.key("\uE007");
+  await w.until("amount field", () => w.find("[data-testid=amount]"));
+  const notice = await w.until("charging refused with the reason", async () => {
+    const found = await w.findAll("[data-testid=chain-down]");
+    return found.length ? w.text("[data-testid=chain-down]") : null;
+  });
+  assert.match(notice, /Charging in ETH on Local devnet is paused/);
+  assert.match(notice, /node does not answer/);
+  await w.type("[data-testid=amount]", "4\uE007");
+  await new Promise((r) => setTimeout(r, 1000));
+  assert.equal((await w.findAll("[data-testid=qr]")).length, 0, "no QR while the node is down");
+  assert.equal(await w.wd("GET", w.s(`/element/${await w.find("[data-testid=charge]")}/enabled`)), false);
+  await w.shot("cashier-chain-down");
+
+  await relay.restore();
+  await w.until("the notice clears by itself", async () => (await w.findAll("[data-testid=chain-down]")).length === 0, 60_000);
+  await w.click("[data-testid=charge]");
+  await w.until("QR code", () => w.find("[data-testid=qr] svg"));
   await w.key("\uE00C");
   await w.until("canceled", async () => /Canceled/.test(await w.status()));
   await w.key("\uE007");

@@ -234,6 +234,7 @@ impl Service {
             // show moved (head, connection, error), not for the time stamp alone.
             ChainStatus {
                 updated_at: before.updated_at.clone(),
+                caught_up_at: before.caught_up_at.clone(),
                 ..status.clone()
             } != before
         };

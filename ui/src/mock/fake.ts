@@ -59,8 +59,8 @@ export const WALLET: WalletInfo = {
 };
 
 export const CHAINS: ChainStatus[] = [
-  { network: "local", chainId: 31337, connected: true, rpcUrl: "ws://127.0.0.1:8545", head: 1234, processed: 1234, lag: 0, error: null, updatedAt: "2026-11-01T12:00:00Z" },
-  { network: "base", chainId: 8453, connected: true, rpcUrl: "https://mainnet.base.org", head: 22_451_907, processed: 22_451_907, lag: 0, error: null, updatedAt: "2026-11-01T12:00:00Z" },
+  { network: "local", chainId: 31337, connected: true, rpcUrl: "ws://127.0.0.1:8545", head: 1234, processed: 1234, lag: 0, error: null, updatedAt: "2026-11-01T12:00:00Z", caughtUpAt: "2026-11-01T12:00:00Z" },
+  { network: "base", chainId: 8453, connected: true, rpcUrl: "https://mainnet.base.org", head: 22_451_907, processed: 22_451_907, lag: 0, error: null, updatedAt: "2026-11-01T12:00:00Z", caughtUpAt: "2026-11-01T12:00:00Z" },
 ];
 
 export const PRESETS: NetworkPreset[] = [
@@ -372,7 +372,7 @@ export class FakeBackend implements Backend {
       ...this.info,
       networks: [...this.info.networks, { id: added.id, name, test, confirmations: n.confirmations, assets: added.assets.map((a) => ({ symbol: a.symbol, decimals: a.contract ? 6 : 18, native: !a.contract })) }],
     };
-    this.chains = [...this.chains, { network: added.id, chainId, connected: true, rpcUrl: n.rpcUrl, head: 1234, processed: 1234, lag: 0, error: null, updatedAt: new Date().toISOString() }];
+    this.chains = [...this.chains, { network: added.id, chainId, connected: true, rpcUrl: n.rpcUrl, head: 1234, processed: 1234, lag: 0, error: null, updatedAt: new Date().toISOString(), caughtUpAt: new Date().toISOString() }];
     return structuredClone(this.settings);
   }
   async createSession(amount: string, network: string, asset: string) {

@@ -17,6 +17,9 @@ if (scene === "setup") {
   fake.setup = { wallet: null, configured: false };
 } else if (scene === "settings") {
   fake.unlocked = true;
+} else if (scene === "chain-down") {
+  // The node of the chosen network does not answer: the till will not charge on it.
+  fake.chains = [{ ...fake.chains[0], connected: false, error: "ws://127.0.0.1:8545: cannot connect: Connection refused" }, fake.chains[1]];
 } else if (scene === "settings-update") {
   // The daily check found a newer release: settings offer it with its notes.
   fake.unlocked = true;

@@ -85,6 +85,9 @@ pub struct ChainStatus {
     pub error: Option<String>,
     /// When this was last updated (RFC 3339).
     pub updated_at: Option<String>,
+    /// When the watcher last had every block up to the head processed (RFC 3339): a till stops
+    /// charging on a network whose watcher has been behind for more than a minute.
+    pub caught_up_at: Option<String>,
 }
 
 /// A session address being watched.
@@ -160,6 +163,9 @@ impl Watcher {
             s.chain_id = chain_id;
             f(s);
             s.updated_at = Some(crate::engine::clock::format_time(self.svc.now()));
+            if s.connected && s.lag == Some(0) {
+                s.caught_up_at = s.updated_at.clone();
+            }
         });
     }
 

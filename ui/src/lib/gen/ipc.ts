@@ -384,7 +384,12 @@ error: string | null,
 /**
  * When this was last updated (RFC 3339).
  */
-updatedAt: string | null, };
+updatedAt: string | null, 
+/**
+ * When the watcher last had every block up to the head processed (RFC 3339): a till stops
+ * charging on a network whose watcher has been behind for more than a minute.
+ */
+caughtUpAt: string | null, };
 
 /**
  * Where first-run setup stands.

@@ -1,13 +1,15 @@
 // The customer display (second window): follows the cashier's current sale. It may only call
-// `current_sale` and `app_info`, and listen to events.
-import type { AppInfo, SaleView } from "../gen/ipc";
+// `current_sale`, `app_info` and `chain_status`, and listen to events.
+import type { AppInfo, ChainStatus, SaleView } from "../gen/ipc";
 import type { Backend } from "../ipc";
+import { chainDown, type ChainDown } from "../chain";
 
 export const CUSTOMER_FALLBACK_MS = 15_000;
 
 export class CustomerModel {
   info = $state.raw<AppInfo | null>(null);
   view = $state.raw<SaleView | null>(null);
+  chains = $state.raw<ChainStatus[]>([]);
   now = $state(Date.now());
   private readonly backend: Backend;
   private refreshedAt = 0;
@@ -35,10 +37,16 @@ export class CustomerModel {
 
   async refresh(): Promise<void> {
     this.refreshedAt = Date.now();
-    try {
-      this.view = await this.backend.currentSale();
-    } catch {
-      // Keep showing the last known state; the fallback timer tries again.
-    }
+    // Each kept as last known when its call fails; the fallback timer tries again.
+    await Promise.all([
+      this.backend.currentSale().then((v) => (this.view = v), () => {}),
+      this.backend.chainStatus().then((c) => (this.chains = c), () => {}),
+    ]);
+  }
+
+  /** Why the open sale's payment may show late (its network is not watched now), if it may. */
+  get down(): ChainDown | null {
+    const v = this.view;
+    return v && v.open ? chainDown(this.chains, v.session.network.id, v.session.network.name, this.now) : null;
   }
 }

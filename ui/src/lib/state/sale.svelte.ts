@@ -1,5 +1,6 @@
 // The sale on the cashier screen: amount entry, the session, its live refresh and countdown.
 import type { AppInfo, SaleView } from "../gen/ipc";
+import type { ChainDown } from "../chain";
 import { toIpcError, type Backend } from "../ipc";
 import { canCharge, shapeAmount } from "../format";
 
@@ -39,6 +40,9 @@ export class SaleModel {
   now = $state(Date.now());
   /** "The sale is still open — start a new one anyway?" is being asked. */
   confirmingNew = $state(false);
+  /** Why the chosen network's payments cannot be seen now (the cashier screen keeps it
+   *  current): charging waits until it is null again. */
+  down = $state.raw<ChainDown | null>(null);
 
   /** Called once when a sale on screen becomes paid (the sound). */
   onPaid: (() => void) | null = null;
@@ -99,7 +103,7 @@ export class SaleModel {
   }
 
   get chargeable(): boolean {
-    return canCharge(this.amount) && !this.busy;
+    return canCharge(this.amount) && !this.busy && !this.down;
   }
 
   async charge(info: AppInfo | null): Promise<void> {

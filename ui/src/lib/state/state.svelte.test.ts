@@ -67,6 +67,19 @@ describe("SaleModel", () => {
     vi.useRealTimers();
   });
 
+  it("never charges blind: refused while the chosen network is down, allowed once it is back", async () => {
+    sale.type("5", 2);
+    sale.down = { reason: "Local devnet's node does not answer" };
+    expect(sale.chargeable).toBe(false);
+    await sale.charge(INFO);
+    expect(fake.calls.filter(([n]) => n === "createSession")).toHaveLength(0);
+    expect(sale.view).toBeNull();
+    sale.down = null;
+    expect(sale.chargeable).toBe(true);
+    await sale.charge(INFO);
+    expect(fake.calls.filter(([n]) => n === "createSession")).toHaveLength(1);
+  });
+
   it("offers every network × asset pair and remembers the choice", () => {
     expect(assetChoices(INFO).map((c) => c.key)).toEqual(["local:ETH", "local:USDC", "base:ETH", "base:USDC"]);
     expect(sale.choice(INFO)?.key).toBe("local:ETH");
@@ -686,7 +699,7 @@ describe("SettingsModel", () => {
 });
 
 describe("CustomerModel", () => {
-  it("follows the current sale; it calls only current_sale and app_info", async () => {
+  it("follows the current sale; it calls only current_sale, app_info and chain_status", async () => {
     const fake = new FakeBackend();
     const c = new CustomerModel(fake);
     const stop = c.start();
@@ -698,6 +711,6 @@ describe("CustomerModel", () => {
     await flush();
     expect(c.view?.session.status).toBe("pending");
     stop();
-    expect(new Set(fake.calls.map(([n]) => n))).toEqual(new Set(["appInfo", "currentSale"]));
+    expect(new Set(fake.calls.map(([n]) => n))).toEqual(new Set(["appInfo", "currentSale", "chainStatus"]));
   });
 });

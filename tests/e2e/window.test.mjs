@@ -156,6 +156,14 @@ test("an underpaid sale's QR asks for exactly the rest, and a top-up completes i
   writeFileSync(file, png);
   const decoded = execFileSync("zbarimg", ["--quiet", "--raw", file], { encoding: "utf8" }).trim();
   assert.equal(decoded, `ethereum:${s.address}@31337?value=${due}`);
+  // "New sale" while part is paid asks once; Enter confirms. The sale stays open under the last
+  // sales, and a tap puts it back on screen.
+  await w.key("\uE032"); // F2
+  await w.until("the question", () => w.find("[data-testid=new-sale-confirm]"));
+  await w.key("\uE007");
+  await w.until("a fresh amount entry", () => w.find("[data-testid=amount]"));
+  await w.click(`[data-session-id="${s.id}"]`);
+  await w.until("the underpaid sale again", async () => /Underpaid/.test(await w.status()));
   await rpc("eth_sendTransaction", [{ from: customer, to: s.address, value: "0x" + due.toString(16) }]);
   await rpc("anvil_mine", ["0x2"]);
   await w.until("paid after the top-up", async () => /Paid/.test(await w.status()), 8_000);
@@ -346,8 +354,19 @@ test("a wrong PIN is refused; the right one opens settings; a changed expiry is 
   await rpc("evm_increaseTime", [120]);
   await rpc("anvil_mine", ["0x1"]);
   await w.until("expired", async () => /Expired/.test(await w.status()), 10_000);
-  assert.match(await w.status(), /do not pay/i);
+  assert.match(await w.status(), /No payment arrived — do not pay/);
   await w.shot("cashier-expired");
+  // "Charge again": a new session for the same 5.00 USD in ETH, a new address.
+  await w.click("[data-testid=charge-again]");
+  await w.until("a new QR code", async () => (await w.findAll("[data-testid=qr] svg")).length > 0 && !/Expired/.test(await w.status()));
+  const again = JSON.parse(cli("sessions", "list", "--json")).data[0];
+  assert.notEqual(again.id, s.id);
+  assert.equal(again.fiat.amount, "5.00");
+  assert.equal(again.network.id, s.network.id);
+  assert.equal(again.asset.symbol, s.asset.symbol);
+  assert.notEqual(again.address, s.address);
+  await w.key("\uE00C");
+  await w.until("canceled", async () => /Canceled/.test(await w.status()));
   await w.key("\uE007");
   await w.until("amount field after expiry", () => w.find("[data-testid=amount]"));
 });

@@ -17,7 +17,8 @@ describe("cashier words", () => {
     expect(text("paid")).toBe("Paid 3 of 3 confirmations");
     expect(text("overpaid")).toContain("Overpaid");
     expect(text("paid_late")).toContain("Paid late");
-    expect(text("expired")).toContain("Expired — do not pay");
+    expect(text("expired")).toContain("No payment arrived — do not pay");
+    expect(text("expired")).toContain("Expired");
     expect(text("canceled")).toContain("Canceled — do not pay");
   });
   it("one colour per state", () => {

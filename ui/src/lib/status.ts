@@ -70,9 +70,11 @@ export function cashierWords(v: SaleView): StatusWords {
       return { title: "Paid late", tag: null, detail: `After the countdown, within the grace period · ${confs}`, tone };
     case "expired":
       return {
-        title: "Expired — do not pay",
-        tag: null,
-        detail: v.refundDue ? `Only part arrived; the owner refunds ${money(v.refundDue, sym)}` : "Nothing arrived in time",
+        title: v.refundDue ? "Not paid in time — do not pay" : "No payment arrived — do not pay",
+        tag: "Expired",
+        detail: v.refundDue
+          ? `Only part arrived; the owner refunds ${money(v.refundDue, sym)}`
+          : "The time ran out. “Charge again” shows a new code for the same amount",
         tone,
       };
     case "canceled":

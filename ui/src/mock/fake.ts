@@ -377,7 +377,10 @@ export class FakeBackend implements Backend {
   }
   async createSession(amount: string, network: string, asset: string) {
     this.rec("createSession", amount, network, asset);
-    const v = makeView("pending", { id: `cs_${++this.seq}`, asset: asset === "USDC" ? "USDC" : "ETH" });
+    const made = makeView("pending", { id: `cs_${++this.seq}`, asset: asset === "USDC" ? "USDC" : "ETH" });
+    // The sale as asked for: its amount and network (the quote stays the sample's).
+    const name = this.info.networks.find((n) => n.id === network)?.name ?? network;
+    const v = { ...made, session: { ...made.session, fiat: { ...made.session.fiat, amount }, network: { ...made.session.network, id: network, name } } };
     this.sessions.set(v.session.id, v);
     return v;
   }

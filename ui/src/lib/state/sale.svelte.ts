@@ -179,6 +179,18 @@ export class SaleModel {
     this.confirmingNew = true;
   }
 
+  /** An expired sale charged again: a new session for the same amount on the same network and
+   *  asset (left at the amount entry when charging is refused, e.g. the node is down). */
+  async chargeAgain(info: AppInfo | null): Promise<void> {
+    const v = this.view;
+    if (!v || v.session.status !== "expired") return;
+    const key = `${v.session.network.id}:${v.session.asset.symbol}`;
+    await this.newSale();
+    this.amount = v.session.fiat.amount;
+    if (assetChoices(info).some((c) => c.key === key)) this.choose(key);
+    await this.charge(info);
+  }
+
   /** A fresh amount entry. */
   async newSale(): Promise<void> {
     this.view = null;

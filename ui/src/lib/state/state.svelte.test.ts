@@ -80,6 +80,21 @@ describe("SaleModel", () => {
     expect(fake.calls.filter(([n]) => n === "createSession")).toHaveLength(1);
   });
 
+  it("charges an expired sale again: the same amount, network and asset, as a new session", async () => {
+    sale.choose("base:USDC");
+    sale.type("7.50", 2);
+    await sale.charge(INFO);
+    const first = sale.view!;
+    sale.choose("local:ETH");
+    sale.view = { ...first, open: false, session: { ...first.session, status: "expired" } };
+    await sale.chargeAgain(INFO);
+    const created = fake.calls.filter(([n]) => n === "createSession").map(([, a]) => a);
+    expect(created).toHaveLength(2);
+    expect(created[1]).toEqual(created[0]);
+    expect(sale.view!.session.id).not.toBe(first.session.id);
+    expect(sale.choice(INFO)?.key).toBe("base:USDC");
+  });
+
   it("offers every network × asset pair and remembers the choice", () => {
     expect(assetChoices(INFO).map((c) => c.key)).toEqual(["local:ETH", "local:USDC", "base:ETH", "base:USDC"]);
     expect(sale.choice(INFO)?.key).toBe("local:ETH");

@@ -51,6 +51,18 @@ after(async () => {
 
 const PIN = "246810";
 
+/** From the till: the PIN, then settings (the dashboard reopens on the tab the owner left, so
+ *  the tab is chosen), until `ready` shows. */
+async function openOwnerSettings(ready) {
+  await w.click("[data-testid=open-dashboard]");
+  await w.until("PIN dialog", () => w.find("[data-testid=pin-input]"));
+  await w.type("[data-testid=pin-input]", PIN);
+  await w.click("[data-testid=pin-submit]");
+  await w.until("dashboard", () => w.find("[data-testid=nav-settings]"));
+  await w.click("[data-testid=nav-settings]");
+  await w.until("settings", () => w.find(ready));
+}
+
 test("the wizard imports the phrase, tests the devnet, sets a PIN and ends ready to charge", async () => {
   await w.setUpShop({
     phrase: PHRASE,
@@ -257,15 +269,7 @@ test("with the node down the till says so and will not charge on it; an open sal
 });
 
 test("Check for updates is refused while a sale is open, and a feed that cannot be reached is named", async () => {
-  const openSettings = async () => {
-    await w.click("[data-testid=open-dashboard]");
-    await w.until("PIN dialog", () => w.find("[data-testid=pin-input]"));
-    await w.type("[data-testid=pin-input]", PIN);
-    await w.click("[data-testid=pin-submit]");
-    await w.until("dashboard", () => w.find("[data-testid=nav-settings]"));
-    await w.click("[data-testid=nav-settings]");
-    await w.until("updates", () => w.find("[data-testid=check-updates]"));
-  };
+  const openSettings = () => openOwnerSettings("[data-testid=check-updates]");
   const checkSays = async (what) => {
     await w.run(`arguments[arguments.length - 1](document.querySelector("[data-testid=updates]").scrollIntoView({ block: "center" }))`);
     await w.click("[data-testid=check-updates]");
@@ -457,16 +461,7 @@ test("a shop on two networks: the wizard adds a custom chain beside the devnet, 
     // 5.00 USD at 2.50 USD per SHOP.
     assert.equal((await chargeAndPay("chain-7777", second, "5")).amount.value, "2");
 
-    /** The PIN, then settings (the dashboard reopens on the tab the owner left, so it is asked for). */
-    async function openSettings() {
-      await w.click("[data-testid=open-dashboard]");
-      await w.until("PIN dialog", () => w.find("[data-testid=pin-input]"));
-      await w.type("[data-testid=pin-input]", PIN);
-      await w.click("[data-testid=pin-submit]");
-      await w.until("dashboard", () => w.find("[data-testid=nav-settings]"));
-      await w.click("[data-testid=nav-settings]");
-      await w.until("settings", () => w.find("[data-testid=settings-network-add]"));
-    }
+    const openSettings = () => openOwnerSettings("[data-testid=settings-network-add]");
 
     // Settings add a third network; the till watches it at once.
     await openSettings();

@@ -268,12 +268,7 @@ pub fn set_current_sale(app: tauri::AppHandle, state: State<'_, AppState>, id: O
 /// The sale on the cashier's screen, for the customer display.
 #[tauri::command]
 pub async fn current_sale(state: State<'_, AppState>) -> IpcResult<Option<SaleView>> {
-    let id = state
-        .current_sale
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .clone();
-    match id {
+    match state.current_sale_id() {
         Some(id) => Ok(Some(state.svc.sale_view(&id).await?)),
         None => Ok(None),
     }

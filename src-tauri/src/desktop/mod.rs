@@ -59,15 +59,18 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The id of the sale on the cashier's screen, if any.
+    pub fn current_sale_id(&self) -> Option<String> {
+        self.current_sale
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
     /// Refuses while the sale on the cashier's screen can still change (pending, detected,
     /// underpaid): an update never interrupts a sale.
     pub async fn refuse_during_sale(&self) -> Result<()> {
-        let id = self
-            .current_sale
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
-        match id {
+        match self.current_sale_id() {
             Some(id) if self.svc.sale_view(&id).await.is_ok_and(|v| v.open) => {
                 Err(Error::Conflict(
                     "a sale is open on the till: finish or cancel it first, then update".into(),

@@ -41,7 +41,6 @@ export class SetupModel {
   mode = $state<"create" | "import">("create");
 
   phrase = $state.raw<NewPhrase | null>(null);
-  copied = $state(false);
   answers = $state<Record<number, string>>({});
   importText = $state("");
   passphrase = $state("");
@@ -177,7 +176,6 @@ export class SetupModel {
         this.phrase = await this.backend.walletGenerate();
         this.mode = "create";
         this.answers = {};
-        this.copied = false;
         this.step = "words";
       } catch (e) {
         this.fail(e);

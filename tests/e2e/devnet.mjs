@@ -99,5 +99,9 @@ export async function startRelay(targetPort) {
       await closed;
     },
     restore: listen,
+    /** Ends the relay for good (a listening server keeps the test process alive). */
+    close() {
+      return this.cut();
+    },
   };
 }

@@ -46,6 +46,7 @@ before(async () => {
 after(async () => {
   await w?.close();
   w?.stop();
+  await relay?.close();
   anvil?.kill();
 });
 

@@ -276,12 +276,7 @@ pub async fn update_check(
 ) -> IpcResult<Option<UpdateOffer>> {
     state.owner.require()?;
     state.refuse_during_sale().await?;
-    let config = state.svc.config();
-    let found = updates::check(&app, config.updates.feed_url.as_ref().map(|f| &f.0)).await?;
-    updates::record_check(state.svc.data_dir());
-    let offer = found.as_ref().map(UpdateOffer::of);
-    *state.update.lock().await = found;
-    Ok(offer)
+    Ok(state.check_for_update(&app).await?)
 }
 
 /// Downloads the offered release, checks its signature, installs it and restarts into it

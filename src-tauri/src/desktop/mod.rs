@@ -79,6 +79,20 @@ impl AppState {
             _ => Ok(()),
         }
     }
+
+    /// Asks the release feed (the shop's `feed_url`, else the app's own) and keeps what it
+    /// offers for settings; the time of the check is recorded for the daily one.
+    pub async fn check_for_update(
+        &self,
+        app: &tauri::AppHandle,
+    ) -> Result<Option<updates::UpdateOffer>> {
+        let config = self.svc.config();
+        let found = updates::check(app, config.updates.feed_url.as_ref().map(|f| &f.0)).await?;
+        updates::record_check(self.svc.data_dir());
+        let offer = found.as_ref().map(updates::UpdateOffer::of);
+        *self.update.lock().await = found;
+        Ok(offer)
+    }
 }
 
 /// Opens the desktop window on `data_dir` and runs until it is closed; when the till cannot
@@ -206,19 +220,15 @@ async fn daily_update_check(app: tauri::AppHandle) {
     tokio::time::sleep(std::time::Duration::from_secs(30)).await;
     loop {
         let state = app.state::<AppState>();
-        let config = state.svc.config();
-        let data_dir = state.svc.data_dir();
-        if config.updates.check_at_start
-            && updates::daily_check_due(data_dir, std::time::SystemTime::now())
+        if state.svc.config().updates.check_at_start
+            && updates::daily_check_due(state.svc.data_dir(), std::time::SystemTime::now())
             && state.refuse_during_sale().await.is_ok()
         {
-            match updates::check(&app, config.updates.feed_url.as_ref().map(|f| &f.0)).await {
+            match state.check_for_update(&app).await {
                 Ok(found) => {
-                    updates::record_check(data_dir);
-                    if let Some(u) = &found {
-                        tracing::info!(version = %u.version, "a newer Chaintill is available (settings)");
+                    if let Some(offer) = found {
+                        tracing::info!(version = %offer.version, "a newer Chaintill is available (settings)");
                     }
-                    *state.update.lock().await = found;
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, "the update check failed; it runs again in an hour")

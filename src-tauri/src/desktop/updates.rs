@@ -102,26 +102,27 @@ fn refusal(e: tauri_plugin_updater::Error) -> Error {
             "the update's signature does not match Chaintill's release key, so it was refused \
              and nothing was installed ({e})"
         )),
-        E::Reqwest(e) => Error::Unavailable {
-            cause: crate::engine::error::Cause::Network,
-            // Without the URL: a shop's own feed may carry a token in it.
-            message: format!(
-                "the update feed cannot be reached: {}",
-                causes(&e.without_url())
-            ),
-        },
-        E::Network(_) => Error::Unavailable {
-            cause: crate::engine::error::Cause::Network,
-            message: format!("the update feed cannot be reached: {e}"),
-        },
-        E::ReleaseNotFound => Error::Unavailable {
-            cause: crate::engine::error::Cause::Network,
-            message: "the update feed answered without a release (is its address right?)".into(),
-        },
+        // Without the URL: a shop's own feed may carry a token in it.
+        E::Reqwest(e) => unavailable(format!(
+            "the update feed cannot be reached: {}",
+            causes(&e.without_url())
+        )),
+        E::Network(_) => unavailable(format!("the update feed cannot be reached: {e}")),
+        E::ReleaseNotFound => {
+            unavailable("the update feed answered without a release (is its address right?)".into())
+        }
         E::Serialization(e) => Error::Conflict(format!(
             "the update feed's answer is not a release manifest ({e})"
         )),
         other => Error::Conflict(format!("the update cannot be used: {other}")),
+    }
+}
+
+/// The feed cannot be asked now; asking later may work.
+fn unavailable(message: String) -> Error {
+    Error::Unavailable {
+        cause: crate::engine::error::Cause::Network,
+        message,
     }
 }
 

@@ -1,5 +1,5 @@
 // Whether the till can see payments on a network now (SPEC §9 "Chain down"): never charge blind.
-import type { ChainStatus } from "./gen/ipc";
+import type { ChainStatus, SaleView } from "./gen/ipc";
 
 /** A watcher behind the head for longer than this sees payments too late to charge on. */
 export const BEHIND_LIMIT_MS = 60_000;
@@ -23,4 +23,10 @@ export function chainDown(chains: ChainStatus[], network: string, name: string, 
     }
   }
   return null;
+}
+
+/** Why an open sale's payment may show late (its network is not watched now); null for a sale
+ *  that can no longer change, or none. */
+export function saleChainDown(chains: ChainStatus[], view: SaleView | null, now: number): ChainDown | null {
+  return view && view.open ? chainDown(chains, view.session.network.id, view.session.network.name, now) : null;
 }

@@ -2,7 +2,7 @@
 // `current_sale`, `app_info` and `chain_status`, and listen to events.
 import type { AppInfo, ChainStatus, SaleView } from "../gen/ipc";
 import type { Backend } from "../ipc";
-import { chainDown, type ChainDown } from "../chain";
+import { saleChainDown, type ChainDown } from "../chain";
 
 export const CUSTOMER_FALLBACK_MS = 15_000;
 
@@ -46,7 +46,6 @@ export class CustomerModel {
 
   /** Why the open sale's payment may show late (its network is not watched now), if it may. */
   get down(): ChainDown | null {
-    const v = this.view;
-    return v && v.open ? chainDown(this.chains, v.session.network.id, v.session.network.name, this.now) : null;
+    return saleChainDown(this.chains, this.view, this.now);
   }
 }
